@@ -1,0 +1,772 @@
+"""`InMemoryDatastore`: datasets held in a dict, with daf_butler's semantics."""
+
+from __future__ import annotations
+
+__all__ = ["InMemoryDatastore", "StoredMemoryItemInfo"]
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar, NoReturn
+
+import attrs
+
+from .bridge import BridgeManager, EphemeralBridge
+from .constraints import Constraints
+from .counts import OperationCounts
+from .errors import DatasetTypeNotSupportedError, DatastoreValidationError
+from .model import DatasetId, DatasetRef, DatasetType
+from .storage import StorageClass, StorageClassFactory
+from .transaction import DatastoreTransaction
+from .uri import DatasetRefURIs, MemoryURI
+
+_log = logging.getLogger(__name__)
+_MISSING: Any = object()
+_NO_CONSTRAINTS = Constraints()
+_store_numbers = itertools.count(1)
+
+
+@attrs.frozen(slots=False)
+class StoredMemoryItemInfo:
+    """What a datastore records about one stored dataset.
+
+    Parameters
+    ----------
+    timestamp : `float`
+        When it was stored (seconds since the epoch).
+    storageClass : `StorageClass`
+        The storage class it was written with.
+    parentID : `DatasetId`
+        The ID of the artifact (the stored object) this record refers to.
+    dataset_id : `DatasetId`
+        The ID of the dataset this record describes.
+    """
+
+    timestamp: float
+    storageClass: StorageClass
+    parentID: DatasetId
+    dataset_id: DatasetId
+
+
+class _ThreadState(threading.local):
+    transaction: DatastoreTransaction | None = None
+
+
+def _reject_non_ref(value: object, where: str) -> NoReturn:
+    raise TypeError(f"{where} expects a DatasetRef; got {type(value).__name__}: {value!r:.120}")
+
+
+def _ref_list(refs: DatasetRef | Iterable[DatasetRef], where: str) -> list[DatasetRef]:
+    """Return ``refs`` as a list, checking every element before any change."""
+    if isinstance(refs, DatasetRef):
+        return [refs]
+    if isinstance(refs, (str, bytes, Mapping)) or not isinstance(refs, Iterable):
+        raise TypeError(
+            f"{where} expects a DatasetRef or an iterable of DatasetRef; "
+            f"got {type(refs).__name__}: {refs!r:.120}"
+        )
+    listed = list(refs)
+    for position, ref in enumerate(listed):
+        if not isinstance(ref, DatasetRef):
+            raise TypeError(
+                f"{where} expects DatasetRefs; item {position} is a {type(ref).__name__}: "
+                f"{ref!r:.120}"
+            )
+    return listed
+
+
+class InMemoryDatastore:
+    """A datastore that keeps datasets as Python objects, by dataset ID.
+
+    Parameters
+    ----------
+    name : `str`, optional
+        Defaults to a unique ``InMemoryDatastore@<n>``.
+    bridgeManager : `BridgeManager`, optional
+        Where the registry bridge comes from; a private one by default.
+    constraints : mapping, optional
+        ``{"accept": [...], "reject": [...]}``, see `Constraints`.
+    copy_on_put : `bool`, optional
+        Store a copy, so changing the object after ``put`` changes nothing.
+    copy_on_get : `bool`, optional
+        Return a copy, so changing what ``get`` returned changes nothing.
+    storageClasses : `StorageClassFactory`, optional
+        Resolves storage class names given to ``get(storageClass=...)``.
+
+    Notes
+    -----
+    Every method is safe to call from several threads. A transaction
+    belongs to the thread that opened it.
+
+    ``datasets`` maps artifact IDs to objects, ``records`` dataset IDs to
+    `StoredMemoryItemInfo`, and ``related`` artifact IDs to the IDs of the
+    records that refer to them; ``bridge`` holds the registry records and the
+    trash. They are public for inspection only.
+    """
+
+    isEphemeral: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        bridgeManager: BridgeManager | None = None,
+        constraints: Mapping[str, Any] | None = None,
+        copy_on_put: bool = False,
+        copy_on_get: bool = False,
+        storageClasses: StorageClassFactory | None = None,
+    ) -> None:
+        if name is None:
+            name = f"InMemoryDatastore@{next(_store_numbers)}"
+        elif not isinstance(name, str) or not name:
+            raise ValueError(f"A datastore name must be a non-empty str; got {name!r}")
+        self.name = name
+        self.constraints = _NO_CONSTRAINTS if constraints is None else Constraints(constraints)
+        self.copy_on_put = bool(copy_on_put)
+        self.copy_on_get = bool(copy_on_get)
+        self.storageClasses = storageClasses
+        self.datasets: dict[DatasetId, Any] = {}
+        self.records: dict[DatasetId, StoredMemoryItemInfo] = {}
+        self.related: dict[DatasetId, set[DatasetId]] = {}
+        manager = BridgeManager() if bridgeManager is None else bridgeManager
+        self.bridge: EphemeralBridge = manager.register(name, ephemeral=True)
+        self.counts = OperationCounts()
+        self._accepted: dict[DatasetType, bool] = {}
+        self._lock = threading.RLock()
+        self._thread = _ThreadState()
+
+    def __repr__(self) -> str:
+        return f"<InMemoryDatastore {self.name!r}: {len(self.records)} records>"
+
+    # -- writing -----------------------------------------------------------
+
+    def put(self, inMemoryDataset: Any, ref: DatasetRef) -> None:
+        """Store a dataset under its ref.
+
+        Putting an ID that is already stored replaces it (a rollback of the
+        enclosing transaction restores the previous object); an ID in the
+        trash leaves it.
+
+        Raises
+        ------
+        TypeError
+            ``ref`` is not a `DatasetRef`, or the object does not fit the
+            ref's storage class and no converter applies.
+        DatasetTypeNotSupportedError
+            The constraints reject this ref.
+        ValueError
+            ``ref`` is a component ref: put the composite.
+        """
+        if type(ref) is not DatasetRef and not isinstance(ref, DatasetRef):
+            _reject_non_ref(ref, "put")
+        datasetType = ref.datasetType
+        if self.constraints is not _NO_CONSTRAINTS and not self._accepts(ref):
+            raise DatasetTypeNotSupportedError(
+                f"Datastore {self.name} does not accept {ref}: its constraints reject it"
+            )
+        if "." in datasetType.name:
+            raise ValueError(f"Cannot put {ref}: it is a component; put its composite instead")
+        storageClass = datasetType.storageClass
+        try:
+            obj = storageClass.coerce_type(inMemoryDataset)
+        except (TypeError, ImportError) as err:
+            raise type(err)(f"Cannot put {ref}: {err}") from err
+        if self.copy_on_put:
+            obj = storageClass.delegate().copy(obj)
+        dataset_id = ref.id
+        record = StoredMemoryItemInfo(time.time(), storageClass, dataset_id, dataset_id)
+        with self._lock:
+            transaction = self._thread.transaction
+            bridge = self.bridge
+            if (
+                transaction is None
+                and dataset_id not in self.records
+                and dataset_id not in bridge._trash
+            ):
+                self.datasets[dataset_id] = obj
+                self.records[dataset_id] = record
+                self.related.setdefault(dataset_id, set()).add(dataset_id)
+                bridge._known[dataset_id] = ref
+            else:
+                self._replace(ref, obj, record, transaction)
+            self.counts.put += 1
+
+    def _replace(
+        self,
+        ref: DatasetRef,
+        obj: Any,
+        record: StoredMemoryItemInfo,
+        transaction: DatastoreTransaction | None,
+    ) -> None:
+        """Store ``obj`` over whatever ``ref.id`` held, keeping how to undo it."""
+        dataset_id = ref.id
+        bridge = self.bridge
+        previous = self.records.get(dataset_id)
+        previous_obj = self.datasets.get(dataset_id, _MISSING)
+        previous_known = bridge._known.get(dataset_id)
+        previous_trashed = bridge._trash.pop(dataset_id, None)
+        orphan = None
+        if previous is not None:
+            self.counts.overwrite += 1
+            orphan = self._detach(dataset_id)
+        self.datasets[dataset_id] = obj
+        self.records[dataset_id] = record
+        self.related.setdefault(dataset_id, set()).add(dataset_id)
+        bridge._known[dataset_id] = ref
+        if transaction is not None:
+            transaction.registerUndo(
+                "put",
+                self._undo_put,
+                record,
+                previous,
+                previous_obj,
+                orphan,
+                previous_known,
+                previous_trashed,
+            )
+
+    def _undo_put(
+        self,
+        record: StoredMemoryItemInfo,
+        previous: StoredMemoryItemInfo | None,
+        previous_obj: Any,
+        orphan: tuple[DatasetId, Any] | None,
+        previous_known: DatasetRef | None,
+        previous_trashed: DatasetRef | None,
+    ) -> None:
+        dataset_id = record.dataset_id
+        with self._lock:
+            if self.records.get(dataset_id) is not record:
+                # Something later (another put, emptyTrash, forget) replaced
+                # or removed this put's work: that later change stands.
+                return
+            self._detach(dataset_id)
+            if previous_obj is not _MISSING:
+                self.datasets[dataset_id] = previous_obj
+            if orphan is not None and orphan[1] is not _MISSING:
+                self.datasets[orphan[0]] = orphan[1]
+            if previous is not None:
+                self.records[dataset_id] = previous
+                self.related.setdefault(previous.parentID, set()).add(dataset_id)
+            bridge = self.bridge
+            if previous_known is None:
+                bridge._known.pop(dataset_id, None)
+            else:
+                bridge._known[dataset_id] = previous_known
+            if previous_trashed is not None:
+                bridge._trash[dataset_id] = previous_trashed
+
+    def _detach(self, dataset_id: DatasetId) -> tuple[DatasetId, Any] | None:
+        """Drop one record; drop its artifact too if no other record uses it.
+
+        Returns the artifact's ID and object when it was dropped.
+        """
+        record = self.records.pop(dataset_id)
+        siblings = self.related.get(record.parentID)
+        if siblings is not None:
+            siblings.discard(dataset_id)
+            if siblings:
+                return None
+            del self.related[record.parentID]
+        return record.parentID, self.datasets.pop(record.parentID, _MISSING)
+
+    def _accepts(self, ref: DatasetRef) -> bool:
+        constraints = self.constraints
+        if constraints.uses_data_id:
+            return constraints.isAcceptable(ref)
+        datasetType = ref.datasetType
+        decision = self._accepted.get(datasetType)
+        if decision is None:
+            decision = self._accepted[datasetType] = constraints.isAcceptableType(datasetType)
+        return decision
+
+    def addStoredItemInfo(
+        self, refs: Iterable[DatasetRef], infos: Iterable[StoredMemoryItemInfo]
+    ) -> None:
+        """Add records for datasets whose artifact is already stored.
+
+        This is how several records come to share one artifact (their
+        ``parentID``): the artifact stays until the last of them is emptied
+        from the trash or forgotten.
+
+        Raises
+        ------
+        DatastoreValidationError
+            An info does not describe its ref, its parent artifact is not
+            stored, or the ref already has a record. Nothing is added then.
+        """
+        listed = _ref_list(refs, "addStoredItemInfo")
+        info_list = list(infos)
+        if len(info_list) != len(listed):
+            raise ValueError(
+                f"addStoredItemInfo got {len(listed)} refs but {len(info_list)} infos"
+            )
+        with self._lock:
+            for ref, info in zip(listed, info_list, strict=True):
+                if not isinstance(info, StoredMemoryItemInfo):
+                    raise TypeError(
+                        f"addStoredItemInfo for {ref}: expected a StoredMemoryItemInfo, "
+                        f"got {type(info).__name__}"
+                    )
+                if info.dataset_id != ref.id:
+                    raise DatastoreValidationError(
+                        f"Record for {ref} names another dataset: {info.dataset_id}"
+                    )
+                if ref.id in self.records:
+                    raise DatastoreValidationError(f"{ref} already has a record in {self.name}")
+                if info.parentID not in self.datasets:
+                    raise DatastoreValidationError(
+                        f"Record for {ref} refers to artifact {info.parentID}, which is not "
+                        f"stored in {self.name}"
+                    )
+            if len({ref.id for ref in listed}) != len(listed):
+                raise DatastoreValidationError("addStoredItemInfo got the same dataset ID twice")
+            transaction = self._thread.transaction
+            for ref, info in zip(listed, info_list, strict=True):
+                self.records[ref.id] = info
+                self.related.setdefault(info.parentID, set()).add(ref.id)
+                previous_trashed = self.bridge._trash.pop(ref.id, None)
+                self.bridge._known[ref.id] = ref
+                if transaction is not None:
+                    transaction.registerUndo(
+                        "addStoredItemInfo", self._undo_put, info, None, _MISSING, None, None,
+                        previous_trashed,
+                    )
+
+    def getStoredItemInfo(self, ref: DatasetRef) -> StoredMemoryItemInfo:
+        """Return the record of ``ref``.
+
+        Raises
+        ------
+        FileNotFoundError
+            No record for ``ref``.
+        """
+        if not isinstance(ref, DatasetRef):
+            _reject_non_ref(ref, "getStoredItemInfo")
+        try:
+            return self.records[ref.id]
+        except KeyError:
+            raise FileNotFoundError(f"Dataset {ref} has no record in {self.name}") from None
+
+    def getStoredItemsInfo(self, ref: DatasetRef) -> list[StoredMemoryItemInfo]:
+        """Return the records of ``ref`` as a list (always one here)."""
+        return [self.getStoredItemInfo(ref)]
+
+    # -- reading -----------------------------------------------------------
+
+    def get(
+        self,
+        ref: DatasetRef,
+        parameters: Mapping[str, Any] | None = None,
+        storageClass: StorageClass | str | None = None,
+    ) -> Any:
+        """Return a stored dataset, a component of it, or a part of either.
+
+        Parameters
+        ----------
+        ref : `DatasetRef`
+            What to read; a component ref reads that component.
+        parameters : mapping, optional
+            Read parameters, checked against the read storage class (the
+            write storage class for a derived component).
+        storageClass : `StorageClass` or `str`, optional
+            Read with this storage class instead of the ref's.
+
+        Raises
+        ------
+        FileNotFoundError
+            The dataset is not stored here.
+        KeyError
+            A parameter is not understood.
+        TypeError
+            ``ref`` is not a `DatasetRef`, or the result does not convert to
+            the read storage class.
+        """
+        if type(ref) is not DatasetRef and not isinstance(ref, DatasetRef):
+            _reject_non_ref(ref, "get")
+        datasetType = ref.datasetType
+        with self._lock:
+            record = self.records.get(ref.id)
+            obj = _MISSING if record is None else self.datasets.get(record.parentID, _MISSING)
+            if obj is _MISSING:
+                self.counts.get_missing += 1
+            elif (
+                parameters is None
+                and storageClass is None
+                and record is not None
+                and record.storageClass is datasetType.storageClass
+                and not self.copy_on_get
+                and "." not in datasetType.name
+            ):
+                self.counts.get += 1
+                return obj
+        if obj is _MISSING or record is None:
+            raise FileNotFoundError(f"Dataset {ref} is not stored in {self.name}")
+        result = self._read(ref, record, obj, parameters, storageClass)
+        if self.copy_on_get:
+            result = datasetType.storageClass.delegate().copy(result)
+        with self._lock:
+            self.counts.get += 1
+        return result
+
+    def _read(
+        self,
+        ref: DatasetRef,
+        record: StoredMemoryItemInfo,
+        obj: Any,
+        parameters: Mapping[str, Any] | None,
+        storageClass: StorageClass | str | None,
+    ) -> Any:
+        datasetType = ref.datasetType
+        readStorageClass = (
+            datasetType.storageClass
+            if storageClass is None
+            else self._read_storage_class(ref, storageClass)
+        )
+        writeStorageClass = record.storageClass
+        component = datasetType.component()
+        derived = component is not None and component in writeStorageClass.derivedComponents
+        try:
+            (writeStorageClass if derived else readStorageClass).validateParameters(parameters)
+        except KeyError as err:
+            raise KeyError(f"Cannot get {ref}: {err.args[0]}") from None
+        try:
+            if derived and parameters:
+                obj = writeStorageClass.delegate().handleParameters(obj, parameters)
+                parameters = None
+            if component is not None:
+                obj = writeStorageClass.delegate().getComponent(obj, component)
+                if obj is None:
+                    return None
+            if parameters:
+                obj = readStorageClass.delegate().handleParameters(obj, parameters)
+            return readStorageClass.coerce_type(obj)
+        except (TypeError, ValueError, AttributeError) as err:
+            raise type(err)(f"Cannot get {ref}: {err}") from err
+
+    def _read_storage_class(
+        self, ref: DatasetRef, storageClass: StorageClass | str
+    ) -> StorageClass:
+        if isinstance(storageClass, StorageClass):
+            return storageClass
+        if not isinstance(storageClass, str):
+            raise TypeError(
+                f"Cannot get {ref}: storageClass must be a StorageClass or a name; "
+                f"got {type(storageClass).__name__}"
+            )
+        factory = self.storageClasses
+        if factory is None:
+            from .defaults import default_storage_classes
+
+            factory = self.storageClasses = default_storage_classes()
+        try:
+            return factory.getStorageClass(storageClass)
+        except KeyError as err:
+            raise KeyError(f"Cannot get {ref}: {err.args[0]}") from None
+
+    def exists(self, ref: DatasetRef) -> bool:
+        """Return whether the dataset is stored here (trashed or not)."""
+        if type(ref) is not DatasetRef and not isinstance(ref, DatasetRef):
+            _reject_non_ref(ref, "exists")
+        with self._lock:
+            self.counts.exists += 1
+            record = self.records.get(ref.id)
+            return record is not None and record.parentID in self.datasets
+
+    def knows(self, ref: DatasetRef) -> bool:
+        """Return whether the dataset is known; the same as `exists` here."""
+        return self.exists(ref)
+
+    def mexists(self, refs: Iterable[DatasetRef]) -> dict[DatasetRef, bool]:
+        """Return `exists` for each ref."""
+        return {ref: self.exists(ref) for ref in _ref_list(refs, "mexists")}
+
+    def knows_these(self, refs: Iterable[DatasetRef]) -> dict[DatasetRef, bool]:
+        """Return `knows` for each ref."""
+        return self.mexists(refs)
+
+    # -- URIs --------------------------------------------------------------
+
+    def getURIs(self, ref: DatasetRef, predict: bool = False) -> DatasetRefURIs:
+        """Return the ``mem://`` URI of a dataset; no component URIs.
+
+        Raises
+        ------
+        FileNotFoundError
+            The dataset is not stored and ``predict`` is false.
+        """
+        if not isinstance(ref, DatasetRef):
+            _reject_non_ref(ref, "getURIs")
+        with self._lock:
+            record = self.records.get(ref.id)
+            stored = record is not None and record.parentID in self.datasets
+        if stored:
+            return DatasetRefURIs(MemoryURI(ref, self), {})
+        if not predict:
+            raise FileNotFoundError(f"Dataset {ref} is not stored in {self.name}")
+        return DatasetRefURIs(MemoryURI(ref, self, predicted=True), {})
+
+    def getURI(self, ref: DatasetRef, predict: bool = False) -> MemoryURI:
+        """Return the primary ``mem://`` URI of a dataset."""
+        primary, _ = self.getURIs(ref, predict)
+        assert primary is not None  # this datastore never disassembles
+        return primary
+
+    def getManyURIs(
+        self, refs: Iterable[DatasetRef], predict: bool = False, allow_missing: bool = False
+    ) -> dict[DatasetRef, DatasetRefURIs]:
+        """Return `getURIs` for each ref.
+
+        ``allow_missing`` leaves out refs that are not stored instead of
+        raising, as daf_butler does.
+        """
+        found = {}
+        for ref in _ref_list(refs, "getManyURIs"):
+            try:
+                found[ref] = self.getURIs(ref, predict)
+            except FileNotFoundError:
+                if not allow_missing:
+                    raise
+        return found
+
+    # -- removing ----------------------------------------------------------
+
+    def trash(self, ref: DatasetRef | Iterable[DatasetRef], ignore_errors: bool = False) -> None:
+        """Move datasets to the trash; they still exist until `emptyTrash`.
+
+        A single ref must be stored; an iterable is trashed in bulk without
+        checks. A rollback of the enclosing transaction undoes the move.
+
+        Raises
+        ------
+        FileNotFoundError
+            A single ref is not stored, and ``ignore_errors`` is false.
+        TypeError
+            Something other than refs was given.
+        """
+        if isinstance(ref, DatasetRef):
+            with self._lock:
+                record = self.records.get(ref.id)
+                if record is None or record.parentID not in self.datasets:
+                    message = f"Cannot trash {ref}: it is not stored in {self.name}"
+                    if ignore_errors:
+                        _log.warning("%s (ignored)", message)
+                        return
+                    raise FileNotFoundError(message)
+                self.counts.trash += self.bridge.moveToTrash([ref], self._thread.transaction)
+            return
+        refs = _ref_list(ref, "trash")
+        with self._lock:
+            self.counts.trash += self.bridge.moveToTrash(refs, self._thread.transaction)
+
+    def emptyTrash(
+        self,
+        ignore_errors: bool = False,
+        refs: Iterable[DatasetRef] | None = None,
+        dry_run: bool = False,
+    ) -> set[Any]:
+        """Delete trashed datasets; not undone by a rollback.
+
+        Parameters
+        ----------
+        ignore_errors : `bool`, optional
+            Log and skip a dataset that cannot be removed.
+        refs : iterable of `DatasetRef`, optional
+            Only these of the trashed datasets; `None` means all of them and
+            an empty iterable none.
+        dry_run : `bool`, optional
+            Log what would be removed and change nothing.
+
+        Returns
+        -------
+        removed : `set`
+            Always empty: there are no file artifacts to report.
+
+        Notes
+        -----
+        An artifact is deleted only when no other record refers to it.
+        """
+        selected = None if refs is None else [r.id for r in _ref_list(refs, "emptyTrash")]
+        with self._lock, self.bridge.emptyTrash(selected, dry_run) as (trashed, _):
+            if dry_run:
+                for ref in trashed:
+                    _log.info("Would remove %s from %s (dry run)", ref, self.name)
+                return set()
+            records = self.records
+            for ref in trashed:
+                if ref.id not in records:
+                    continue
+                try:
+                    self._detach(ref.id)
+                except Exception:
+                    if not ignore_errors:
+                        raise
+                    _log.warning("Cannot remove %s from %s", ref, self.name, exc_info=True)
+            self.counts.emptied += len(trashed)
+        return set()
+
+    def remove(self, ref: DatasetRef) -> None:
+        """Trash one dataset and empty it from the trash at once.
+
+        Raises
+        ------
+        FileNotFoundError
+            The dataset is not stored here.
+        """
+        if not isinstance(ref, DatasetRef):
+            _reject_non_ref(ref, "remove")
+        with self._lock:
+            self.trash(ref)
+            self.emptyTrash(refs=[ref])
+
+    def forget(self, refs: DatasetRef | Iterable[DatasetRef]) -> None:
+        """Drop all knowledge of these datasets, and unshared artifacts.
+
+        Forgetting an unknown ref does nothing. Not undone by a rollback.
+        """
+        listed = _ref_list(refs, "forget")
+        with self._lock:
+            bridge = self.bridge
+            forgotten = 0
+            for ref in listed:
+                dataset_id = ref.id
+                known = dataset_id in bridge._known or dataset_id in bridge._trash
+                if dataset_id in self.records:
+                    self._detach(dataset_id)
+                    known = True
+                bridge.forget((ref,))
+                forgotten += known
+            self.counts.forget += forgotten
+
+    def transfer(self, inputDatastore: Any, ref: DatasetRef) -> None:
+        """Copy one dataset from another datastore into this one."""
+        if not isinstance(ref, DatasetRef):
+            _reject_non_ref(ref, "transfer")
+        self.put(inputDatastore.get(ref), ref)
+
+    # -- transactions ------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[DatastoreTransaction]:
+        """Open a (possibly nested) transaction for this thread.
+
+        An exception leaving the block undoes the block's ``put`` and
+        ``trash`` calls (inner blocks included) and propagates. `emptyTrash`
+        and `forget` are never undone.
+        """
+        state = self._thread
+        parent = state.transaction
+        transaction = DatastoreTransaction(parent)
+        state.transaction = transaction
+        try:
+            yield transaction
+        except BaseException:
+            with self._lock:
+                transaction.rollback()
+                self.counts.rollback += 1
+            raise
+        else:
+            with self._lock:
+                transaction.commit()
+                self.counts.commit += 1
+        finally:
+            state.transaction = parent
+
+    # -- inspection --------------------------------------------------------
+
+    def consistency_problems(self) -> list[str]:
+        """Return what, if anything, is inconsistent between the tables.
+
+        Checked: every record's artifact is stored and lists it in
+        ``related``; every ``related`` entry lists records that refer to it;
+        every artifact has a record; records and bridge agree.
+        """
+        problems = []
+        with self._lock:
+            known = self.bridge._known
+            for dataset_id, record in self.records.items():
+                if record.dataset_id != dataset_id:
+                    problems.append(f"record {dataset_id} describes {record.dataset_id}")
+                if record.parentID not in self.datasets:
+                    problems.append(f"record {dataset_id}: artifact {record.parentID} is missing")
+                if dataset_id not in self.related.get(record.parentID, ()):
+                    problems.append(f"record {dataset_id} is not listed under {record.parentID}")
+                if dataset_id not in known:
+                    problems.append(f"record {dataset_id} is not in the bridge")
+            for parent_id, members in self.related.items():
+                if not members:
+                    problems.append(f"artifact {parent_id} has an empty related set")
+                for member in members:
+                    member_record = self.records.get(member)
+                    if member_record is None or member_record.parentID != parent_id:
+                        problems.append(f"related[{parent_id}] lists {member}, which is not its")
+            for parent_id in self.datasets:
+                if not self.related.get(parent_id):
+                    problems.append(f"artifact {parent_id} has no record")
+            for dataset_id in known:
+                if dataset_id not in self.records:
+                    problems.append(f"bridge lists {dataset_id}, which has no record")
+        return problems
+
+    # -- what this datastore does not do ---------------------------------
+
+    def retrieveArtifacts(self, refs: Iterable[DatasetRef], destination: Any, *args: Any,
+                          **kwargs: Any) -> NoReturn:
+        """Not supported: there are no file artifacts to retrieve.
+
+        Raises
+        ------
+        NotImplementedError
+            Always.
+        """
+        raise NotImplementedError(
+            f"{self.name} holds datasets in memory and has no artifacts to retrieve"
+        )
+
+    def ingest(self, *datasets: Any, **kwargs: Any) -> NoReturn:
+        """Not supported: an in-memory datastore cannot ingest files.
+
+        Raises
+        ------
+        NotImplementedError
+            Always.
+        """
+        raise NotImplementedError(f"{self.name} is in memory and cannot ingest files; use put")
+
+    def ingest_zip(self, zip_path: Any, *args: Any, **kwargs: Any) -> NoReturn:
+        """Not supported: an in-memory datastore cannot ingest a zip file.
+
+        Raises
+        ------
+        NotImplementedError
+            Always.
+        """
+        raise NotImplementedError(f"{self.name} is in memory and cannot ingest a zip; use put")
+
+    def validateConfiguration(self, entities: Iterable[Any], logFailures: bool = False) -> None:
+        """Accept every entity: there is nothing to validate in memory."""
+
+    def validateKey(self, lookupKey: Any, entity: Any) -> None:
+        """Accept every key."""
+
+    def getLookupKeys(self) -> set[str]:
+        """Return the names the constraints mention (``all`` left out)."""
+        return self.constraints.getLookupKeys()
+
+    def needs_expanded_data_ids(self, transfer: str | None, entity: Any = None) -> bool:
+        """Return `False`: nothing here uses expanded data IDs."""
+        return False
+
+    def import_records(self, data: Mapping[str, Any]) -> None:
+        """Do nothing: in-memory records cannot be imported."""
+
+    def export_records(self, refs: Iterable[Any]) -> dict[str, Any]:
+        """Return nothing: in-memory records cannot be exported."""
+        return {}
+
+    @classmethod
+    def setConfigRoot(cls, root: str, config: Any, full: Any, overwrite: bool = True) -> None:
+        """Do nothing: an in-memory datastore has no root."""

@@ -1,0 +1,121 @@
+"""The storage classes every store knows, and the example composite."""
+
+from __future__ import annotations
+
+__all__ = [
+    "ExampleCompositeDelegate",
+    "ExampleMetrics",
+    "StructuredDataListDelegate",
+    "default_storage_classes",
+]
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from .storage import StorageClass, StorageClassDelegate, StorageClassFactory
+
+
+@attrs.define(eq=True)
+class ExampleMetrics:
+    """A small composite: a summary, an output mapping and a list of data."""
+
+    summary: dict[str, Any] | None = None
+    output: dict[str, Any] | None = None
+    data: list[Any] | None = None
+
+
+def _metrics_from_mapping(mapping: Mapping[str, Any]) -> ExampleMetrics:
+    return ExampleMetrics(**mapping)
+
+
+def _slice_of(parameters: Mapping[str, Any], storageClass: StorageClass) -> Any:
+    unknown = set(parameters) - {"slice"}
+    if unknown:
+        raise ValueError(
+            f"Storage class {storageClass.name!r}: its delegate cannot apply "
+            f"parameter(s) {sorted(unknown)}"
+        )
+    return parameters["slice"] if "slice" in parameters else slice(None)
+
+
+class StructuredDataListDelegate(StorageClassDelegate):
+    """Applies ``slice`` to a list; derives ``counter``, its length."""
+
+    def getComponent(self, composite: Any, componentName: str) -> Any:  # noqa: D102
+        if componentName == "counter":
+            return len(composite)
+        return super().getComponent(composite, componentName)
+
+    def handleParameters(  # noqa: D102
+        self, inMemoryDataset: Any, parameters: Mapping[str, Any] | None = None
+    ) -> Any:
+        if not parameters:
+            return inMemoryDataset
+        return inMemoryDataset[_slice_of(parameters, self.storageClass)]
+
+
+class ExampleCompositeDelegate(StorageClassDelegate):
+    """Applies ``slice`` to `ExampleMetrics.data`; derives ``counter``."""
+
+    def getComponent(self, composite: Any, componentName: str) -> Any:  # noqa: D102
+        if componentName == "counter":
+            return None if composite.data is None else len(composite.data)
+        return super().getComponent(composite, componentName)
+
+    def handleParameters(  # noqa: D102
+        self, inMemoryDataset: Any, parameters: Mapping[str, Any] | None = None
+    ) -> Any:
+        if not parameters:
+            return inMemoryDataset
+        selection = _slice_of(parameters, self.storageClass)
+        if inMemoryDataset.data is None:
+            return inMemoryDataset
+        return attrs.evolve(inMemoryDataset, data=inMemoryDataset.data[selection])
+
+
+def _build_defaults() -> StorageClassFactory:
+    factory = StorageClassFactory()
+    integer = StorageClass("Integer", int)
+    dictionary = StorageClass("StructuredDataDict", dict)
+    structured_list = StorageClass(
+        "StructuredDataList",
+        list,
+        parameters=("slice",),
+        derivedComponents={"counter": integer},
+        delegate=StructuredDataListDelegate,
+        converters={tuple: list},
+    )
+    for storageClass in (
+        StorageClass("int", int),
+        integer,
+        StorageClass("Float", float, converters={int: float}),
+        StorageClass("String", str),
+        StorageClass("Bytes", bytes, converters={bytearray: bytes}),
+        dictionary,
+        structured_list,
+        StorageClass("Object"),
+        StorageClass(
+            "ExampleComposite",
+            ExampleMetrics,
+            components={"summary": dictionary, "output": dictionary, "data": structured_list},
+            derivedComponents={"counter": integer},
+            delegate=ExampleCompositeDelegate,
+            converters={dict: _metrics_from_mapping},
+        ),
+    ):
+        factory.registerStorageClass(storageClass)
+    return factory
+
+
+_DEFAULTS = _build_defaults()
+
+
+def default_storage_classes() -> StorageClassFactory:
+    """Return a new factory holding the default storage classes.
+
+    Each call returns an independent factory: registering in one does not
+    change another. The storage classes themselves are immutable and shared.
+    """
+    return _DEFAULTS.copy()

@@ -1,0 +1,358 @@
+"""Data model: data IDs, dataset types and resolved dataset references."""
+
+from __future__ import annotations
+
+__all__ = ["DataId", "DataIdValue", "DatasetId", "DatasetRef", "DatasetType"]
+
+import os
+import re
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import attrs
+
+if TYPE_CHECKING:
+    from .storage import StorageClass
+
+DatasetId: TypeAlias = uuid.UUID
+"""The unique identifier of a dataset: a `uuid.UUID`."""
+
+DataIdValue: TypeAlias = "int | str"
+
+_NAME_PATTERN = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
+_UUID4_CLEAR = ~(0xF000 << 64) & ~(0xC000 << 48)
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+_new_uuid = object.__new__
+_set_field = object.__setattr__
+
+
+def _uuid4() -> uuid.UUID:
+    # ``uuid.uuid4()`` validates its own arguments; this builds the same value
+    # (random, version 4, RFC 4122 variant) without re-checking it.
+    value = _new_uuid(uuid.UUID)
+    random = int.from_bytes(os.urandom(16), "big")
+    _set_field(value, "int", (random & _UUID4_CLEAR) | _UUID4_SET)
+    _set_field(value, "is_safe", uuid.SafeUUID.unknown)
+    return value
+
+
+class DataId(Mapping[str, DataIdValue]):
+    """An immutable, hashable mapping of dimension names to values.
+
+    Parameters
+    ----------
+    mapping : `~collections.abc.Mapping`, optional
+        Initial items.
+    **values
+        More items; they win over ``mapping`` on a clash.
+
+    Notes
+    -----
+    Keys are kept sorted, so two data IDs with the same items iterate, print
+    and hash alike. A data ID equals any mapping with the same items.
+
+    Raises
+    ------
+    TypeError
+        A key is not a `str`, or a value is not hashable.
+    """
+
+    __slots__ = ("_hash", "_items")
+
+    _items: dict[str, DataIdValue]
+    _hash: int
+
+    def __init__(self, mapping: Mapping[str, Any] | None = None, /, **values: Any) -> None:
+        if type(mapping) is DataId and not values:
+            self._items = mapping._items
+            self._hash = mapping._hash
+            return
+        items = dict(mapping) if mapping is not None else {}
+        if values:
+            items.update(values)
+        ordered = {key: items[key] for key in sorted(items, key=_checked_key)}
+        try:
+            self._hash = hash(tuple(ordered.items()))
+        except TypeError:
+            bad = {k: type(v).__name__ for k, v in ordered.items() if not _is_hashable(v)}
+            raise TypeError(f"DataId values must be hashable; got {bad}") from None
+        self._items = ordered
+
+    def __getitem__(self, key: str) -> DataIdValue:
+        return self._items[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is DataId:
+            return self._hash == other._hash and self._items == other._items
+        if isinstance(other, Mapping):
+            return self._items == dict(other)
+        return NotImplemented
+
+    def __str__(self) -> str:
+        return "{" + ", ".join(f"{k}: {v!r}" for k, v in self._items.items()) + "}"
+
+    def __repr__(self) -> str:
+        return f"DataId({self._items!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (DataId, (self._items,))
+
+
+def _checked_key(key: object) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"DataId keys must be str; got {key!r} ({type(key).__name__})")
+    return key
+
+
+def _is_hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def _as_data_id(value: Mapping[str, Any] | None) -> DataId:
+    if type(value) is DataId:
+        return value
+    return DataId(value)
+
+
+def _check_name(instance: DatasetType, attribute: attrs.Attribute[str], name: str) -> None:
+    if not isinstance(name, str) or _NAME_PATTERN.match(name) is None:
+        raise ValueError(
+            f"Dataset type name {name!r} is not valid: it must be an identifier, "
+            "optionally followed by '.component'"
+        )
+
+
+def _as_dimensions(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        raise TypeError(f"dimensions must be an iterable of names, not the str {value!r}")
+    dimensions = frozenset(value)
+    if not all(isinstance(d, str) for d in dimensions):
+        raise TypeError(f"dimensions must be names (str); got {sorted(map(repr, dimensions))}")
+    return dimensions
+
+
+@attrs.frozen(cache_hash=True)
+class DatasetType:
+    """A named kind of dataset: its dimensions and its storage class.
+
+    Parameters
+    ----------
+    name : `str`
+        ``name`` or ``parent.component``.
+    dimensions : iterable of `str`
+        The dimensions every data ID of this type must have.
+    storageClass : `StorageClass`
+        How datasets of this type are held in memory.
+    parentStorageClass : `StorageClass`, optional
+        For a component type, the storage class of its composite.
+
+    Raises
+    ------
+    ValueError
+        ``name`` is not a valid dataset type name.
+    """
+
+    name: str = attrs.field(validator=_check_name)
+    dimensions: frozenset[str] = attrs.field(converter=_as_dimensions)
+    storageClass: StorageClass
+    parentStorageClass: StorageClass | None = attrs.field(default=None, kw_only=True)
+
+    def component(self) -> str | None:
+        """Return the component name, or `None` for a non-component type."""
+        _, _, component = self.name.partition(".")
+        return component or None
+
+    def nameAndComponent(self) -> tuple[str, str | None]:
+        """Return the parent name and the component name (or `None`)."""
+        parent, _, component = self.name.partition(".")
+        return parent, component or None
+
+    def isComponent(self) -> bool:
+        """Return whether this is the type of a component of a composite."""
+        return "." in self.name
+
+    def makeComponentDatasetType(self, component: str) -> DatasetType:
+        """Return the dataset type of one component (or derived component).
+
+        Raises
+        ------
+        KeyError
+            The storage class has no such component; the message lists the
+            valid ones.
+        """
+        known = self.storageClass.allComponents()
+        if component not in known:
+            raise KeyError(
+                f"Dataset type {self.name!r} (storage class {self.storageClass.name!r}) has no "
+                f"component {component!r}; valid components: {sorted(known) or 'none'}"
+            )
+        return DatasetType(
+            f"{self.name}.{component}",
+            self.dimensions,
+            known[component],
+            parentStorageClass=self.storageClass,
+        )
+
+    def makeCompositeDatasetType(self) -> DatasetType:
+        """Return the dataset type of the composite this component belongs to.
+
+        Raises
+        ------
+        ValueError
+            This component type was built without a ``parentStorageClass``.
+        """
+        parent, component = self.nameAndComponent()
+        if component is None:
+            return self
+        if self.parentStorageClass is None:
+            raise ValueError(
+                f"Dataset type {self.name!r} has no parentStorageClass, so its composite "
+                "type cannot be made"
+            )
+        return DatasetType(parent, self.dimensions, self.parentStorageClass)
+
+    def overrideStorageClass(self, storageClass: StorageClass) -> DatasetType:
+        """Return this dataset type with another, compatible storage class.
+
+        Raises
+        ------
+        ValueError
+            ``storageClass`` cannot convert this type's Python type.
+        """
+        if storageClass == self.storageClass:
+            return self
+        if not storageClass.can_convert(self.storageClass):
+            raise ValueError(
+                f"Storage class {storageClass.name!r} cannot convert {self.storageClass.name!r}, "
+                f"so it cannot override the storage class of dataset type {self.name!r}"
+            )
+        return attrs.evolve(self, storageClass=storageClass)
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.storageClass.name}]"
+
+
+def _check_dimensions(
+    instance: DatasetRef, attribute: attrs.Attribute[DataId], value: DataId
+) -> None:
+    datasetType = instance.datasetType
+    if type(datasetType) is not DatasetType and not isinstance(datasetType, DatasetType):
+        raise TypeError(f"datasetType must be a DatasetType; got {type(datasetType).__name__}")
+    if not datasetType.dimensions.issubset(value._items):
+        missing = sorted(datasetType.dimensions.difference(value._items))
+        raise ValueError(
+            f"DataId {value} of dataset type {datasetType.name!r} lacks the "
+            f"dimension(s) {missing}"
+        )
+
+
+@attrs.frozen(eq=False)
+class DatasetRef:
+    """A resolved reference to one dataset.
+
+    Parameters
+    ----------
+    datasetType : `DatasetType`
+        The dataset's type.
+    dataId : `~collections.abc.Mapping`
+        Its data ID, converted to a `DataId`; it must hold every dimension of
+        ``datasetType`` and may hold more.
+    run : `str`, optional
+        The run collection it belongs to.
+    id : `DatasetId`, optional
+        Its unique ID; a fresh random UUID when not given.
+
+    Raises
+    ------
+    ValueError
+        The data ID lacks a dimension of the dataset type.
+    TypeError
+        ``datasetType`` is not a `DatasetType`, or the data ID is invalid.
+
+    Notes
+    -----
+    Two refs are equal when ID, dataset type name, data ID, run and storage
+    class name are equal.
+    """
+
+    datasetType: DatasetType
+    dataId: DataId = attrs.field(converter=_as_data_id, validator=_check_dimensions)
+    run: str = "memstore"
+    id: DatasetId = attrs.field(kw_only=True, factory=_uuid4)
+
+    def _key(self) -> tuple[Any, ...]:
+        dt = self.datasetType
+        return (self.id, dt.name, self.dataId, self.run, dt.storageClass.name)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not DatasetRef:
+            return NotImplemented
+        return self is other or self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def isComponent(self) -> bool:
+        """Return whether this ref is to a component of a composite."""
+        return self.datasetType.isComponent()
+
+    def getCheckedId(self) -> DatasetId:
+        """Return the dataset ID (always set: every ref here is resolved)."""
+        return self.id
+
+    def makeComponentRef(self, name: str) -> DatasetRef:
+        """Return a ref to one component, with the same ID and data ID.
+
+        Raises
+        ------
+        KeyError
+            The storage class has no such component.
+        """
+        return DatasetRef(
+            self.datasetType.makeComponentDatasetType(name), self.dataId, self.run, id=self.id
+        )
+
+    def makeCompositeRef(self) -> DatasetRef:
+        """Return the ref to the composite this component ref belongs to."""
+        return DatasetRef(
+            self.datasetType.makeCompositeDatasetType(), self.dataId, self.run, id=self.id
+        )
+
+    def overrideStorageClass(self, storageClass: StorageClass) -> DatasetRef:
+        """Return this ref with its dataset type's storage class replaced.
+
+        Raises
+        ------
+        ValueError
+            ``storageClass`` cannot convert the current one.
+        """
+        return DatasetRef(
+            self.datasetType.overrideStorageClass(storageClass), self.dataId, self.run, id=self.id
+        )
+
+    def __str__(self) -> str:
+        dt = self.datasetType
+        return f"{dt.name}@{self.dataId} [sc={dt.storageClass.name}] (run={self.run} id={self.id})"
+
+    def __repr__(self) -> str:
+        return (
+            f"DatasetRef({self.datasetType.name!r}, {self.dataId}, run={self.run!r}, "
+            f"id={self.id!s})"
+        )

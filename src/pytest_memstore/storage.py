@@ -1,0 +1,687 @@
+"""Storage classes, their delegates, and the factory that names them."""
+
+from __future__ import annotations
+
+__all__ = ["StorageClass", "StorageClassDelegate", "StorageClassFactory"]
+
+import builtins
+import copy
+import importlib
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
+
+_TypeRef = type | str
+_Converter = Callable[[Any], Any]
+
+
+def _import_dotted(name: str) -> Any:
+    """Import ``package.module.attribute`` (a bare name is a builtin)."""
+    if "." not in name:
+        try:
+            return getattr(builtins, name)
+        except AttributeError:
+            raise ImportError(f"{name!r} is not a builtin and has no module part") from None
+    module_name, _, attribute = name.rpartition(".")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        # Maybe a nested attribute: "package.module.Class.attribute".
+        parent = _import_dotted(module_name)
+        return getattr(parent, attribute)
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise ImportError(f"module {module_name!r} has no attribute {attribute!r}") from None
+
+
+def _type_name(value: _TypeRef | Callable[..., Any] | None) -> str | None:
+    """Return the dotted name of a type or callable, as written in configs."""
+    if value is None or isinstance(value, str):
+        return None if value is None else value.removeprefix("builtins.")
+    module = getattr(value, "__module__", None)
+    qualname = getattr(value, "__qualname__", repr(value))
+    if module in (None, "builtins"):
+        return str(qualname)
+    return f"{module}.{qualname}"
+
+
+class StorageClass:
+    """How a kind of dataset is held in memory.
+
+    Parameters
+    ----------
+    name : `str`
+        The storage class name.
+    pytype : `type` or `str`, optional
+        The Python type, or its dotted name (imported on first use). `None`
+        means any object.
+    components : mapping of `str` to `StorageClass`, optional
+        Components a composite is made of.
+    derivedComponents : mapping of `str` to `StorageClass`, optional
+        Read-only components computed from the composite.
+    parameters : iterable of `str`, optional
+        Read parameters this storage class understands.
+    delegate : `type` or `str`, optional
+        A `StorageClassDelegate` subclass, or its dotted name.
+    converters : mapping, optional
+        Source type (or dotted name) to a callable (or dotted name) that turns
+        an object of that type into ``pytype``.
+
+    Notes
+    -----
+    A storage class is immutable once built. Two storage classes are equal
+    when their definitions (names of types, delegate, parameters, components
+    and converters) are equal.
+    """
+
+    __slots__ = (
+        "_converters",
+        "_definition",
+        "_delegate",
+        "_delegate_instance",
+        "_known_parameters",
+        "_pytype",
+        "_resolved_converters",
+        "_resolved_pytype",
+        "components",
+        "derivedComponents",
+        "name",
+        "parameters",
+    )
+
+    name: str
+    parameters: frozenset[str]
+    components: Mapping[str, StorageClass]
+    derivedComponents: Mapping[str, StorageClass]
+
+    def __init__(
+        self,
+        name: str,
+        pytype: _TypeRef | None = None,
+        *,
+        components: Mapping[str, StorageClass] | None = None,
+        derivedComponents: Mapping[str, StorageClass] | None = None,
+        parameters: Iterable[str] = (),
+        delegate: type[StorageClassDelegate] | str | None = None,
+        converters: Mapping[_TypeRef, _Converter | str] | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"A storage class name must be a non-empty str; got {name!r}")
+        self.name = name
+        self._pytype: _TypeRef = object if pytype is None else pytype
+        self._resolved_pytype = self._pytype if isinstance(self._pytype, type) else None
+        for label, group in (("component", components), ("derived component", derivedComponents)):
+            for key, value in (group or {}).items():
+                if not isinstance(value, StorageClass):
+                    raise TypeError(
+                        f"Storage class {name!r}: {label} {key!r} must be a StorageClass; "
+                        f"got {type(value).__name__}"
+                    )
+        self.components = dict(components or {})
+        self.derivedComponents = dict(derivedComponents or {})
+        if isinstance(parameters, str):
+            parameters = (parameters,)
+        self.parameters = frozenset(parameters)
+        self._delegate = delegate
+        self._delegate_instance: StorageClassDelegate | None = None
+        self._converters = dict(converters or {})
+        self._resolved_converters: dict[str, _Converter] | None = None
+        self._known_parameters: frozenset[str] | None = None
+        self._definition: tuple[Any, ...] | None = None
+
+    # -- lazily resolved parts -------------------------------------------
+
+    @property
+    def pytype(self) -> type:
+        """The Python type of datasets of this storage class.
+
+        Raises
+        ------
+        ImportError
+            A dotted ``pytype`` cannot be imported.
+        TypeError
+            A dotted ``pytype`` names something that is not a type.
+        """
+        resolved = self._resolved_pytype
+        if resolved is None:
+            resolved = self._resolved_pytype = self._resolve_type(self._pytype, "pytype")
+        return resolved
+
+    def _resolve_type(self, value: _TypeRef, what: str) -> type:
+        if isinstance(value, type):
+            return value
+        try:
+            found = _import_dotted(value)
+        except ImportError as err:
+            raise ImportError(
+                f"Storage class {self.name!r}: cannot import {what} {value!r}: {err}"
+            ) from err
+        if not isinstance(found, type):
+            raise TypeError(
+                f"Storage class {self.name!r}: {what} {value!r} is a "
+                f"{type(found).__name__}, not a type"
+            )
+        return found
+
+    @property
+    def converters(self) -> Mapping[str, _Converter]:
+        """Converters keyed by the dotted name of their source type."""
+        resolved = self._resolved_converters
+        if resolved is None:
+            resolved = {}
+            for source, func in self._converters.items():
+                if isinstance(func, str):
+                    try:
+                        func = _import_dotted(func)
+                    except ImportError as err:
+                        raise ImportError(
+                            f"Storage class {self.name!r}: cannot import converter {func!r}: {err}"
+                        ) from err
+                if not callable(func):
+                    raise TypeError(
+                        f"Storage class {self.name!r}: converter for {source!r} is not callable"
+                    )
+                resolved[str(_type_name(source))] = func
+            self._resolved_converters = resolved
+        return resolved
+
+    def delegate(self) -> StorageClassDelegate:
+        """Return the delegate that handles components and parameters."""
+        instance = self._delegate_instance
+        if instance is None:
+            cls: Any = self._delegate or StorageClassDelegate
+            if isinstance(cls, str):
+                cls = self._resolve_type(cls, "delegate")
+            if not (isinstance(cls, type) and issubclass(cls, StorageClassDelegate)):
+                raise TypeError(
+                    f"Storage class {self.name!r}: delegate {cls!r} is not a StorageClassDelegate"
+                )
+            instance = self._delegate_instance = cls(self)
+        return instance
+
+    # -- queries ---------------------------------------------------------
+
+    def allComponents(self) -> dict[str, StorageClass]:
+        """Return the components and derived components together."""
+        return {**self.components, **self.derivedComponents}
+
+    def isComposite(self) -> bool:
+        """Return whether this storage class has (non-derived) components."""
+        return bool(self.components)
+
+    def knownParameters(self) -> frozenset[str]:
+        """Return this class's parameters and those of its components."""
+        known = self._known_parameters
+        if known is None:
+            collected = set(self.parameters)
+            for component in self.components.values():
+                collected |= component.knownParameters()
+            known = self._known_parameters = frozenset(collected)
+        return known
+
+    def validateParameters(self, parameters: Iterable[str] | None = None) -> None:
+        """Check that every parameter is understood.
+
+        Raises
+        ------
+        KeyError
+            Some parameters are not understood; the message names them all.
+        """
+        if not parameters:
+            return
+        unknown = set(parameters) - self.knownParameters()
+        if unknown:
+            raise KeyError(
+                f"Storage class {self.name!r} does not understand parameter(s) "
+                f"{sorted(unknown)}; it accepts {sorted(self.knownParameters()) or 'none'}"
+            )
+
+    def coerce_type(self, obj: Any) -> Any:
+        """Return ``obj`` as ``pytype``, converting it if a converter applies.
+
+        Raises
+        ------
+        TypeError
+            No converter accepts the object, or the converter failed.
+        """
+        pytype = self._resolved_pytype or self.pytype
+        if isinstance(obj, pytype):
+            return obj
+        converters = self.converters
+        if converters:
+            for cls in type(obj).__mro__:
+                func = converters.get(str(_type_name(cls)))
+                if func is None:
+                    continue
+                try:
+                    return func(obj)
+                except Exception as err:
+                    raise TypeError(
+                        f"Storage class {self.name!r}: converting a {_type_name(cls)} to "
+                        f"{_type_name(pytype)} failed: {err}"
+                    ) from err
+        raise TypeError(
+            f"Storage class {self.name!r} expects {_type_name(pytype)}, "
+            f"received {_type_name(type(obj))}, and has no converter for it"
+        )
+
+    def can_convert(self, other: StorageClass) -> bool:
+        """Return whether objects of ``other``'s type can become this type."""
+        if other is self or other.name == self.name:
+            return True
+        if issubclass(other.pytype, self.pytype):
+            return True
+        names = {_type_name(cls) for cls in other.pytype.__mro__}
+        return any(source in names for source in self.converters)
+
+    # -- identity --------------------------------------------------------
+
+    def definition(self) -> tuple[Any, ...]:
+        """Return a hashable summary of everything that defines this class."""
+        found = self._definition
+        if found is None:
+            found = self._definition = (
+                self.name,
+                _type_name(self._pytype),
+                _type_name(self._delegate),
+                tuple(sorted(self.parameters)),
+                tuple(sorted((k, v.definition()) for k, v in self.components.items())),
+                tuple(sorted((k, v.definition()) for k, v in self.derivedComponents.items())),
+                tuple(
+                    sorted(
+                        (str(_type_name(k)), str(_type_name(v)))
+                        for k, v in self._converters.items()
+                    )
+                ),
+            )
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, StorageClass):
+            return NotImplemented
+        return self.name == other.name and self.definition() == other.definition()
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def __repr__(self) -> str:
+        return f"StorageClass({self.name!r}, pytype={_type_name(self._pytype)!r})"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StorageClassDelegate:
+    """Takes a composite apart, puts it together and applies read parameters.
+
+    Parameters
+    ----------
+    storageClass : `StorageClass`
+        The storage class this delegate works for.
+    """
+
+    def __init__(self, storageClass: StorageClass) -> None:
+        self.storageClass = storageClass
+
+    def can_accept(self, obj: Any) -> bool:
+        """Return whether ``obj`` is, or converts to, the storage class's type."""
+        sc = self.storageClass
+        if isinstance(obj, sc.pytype):
+            return True
+        names = {_type_name(cls) for cls in type(obj).__mro__}
+        return any(source in names for source in sc.converters)
+
+    def getComponent(self, composite: Any, componentName: str) -> Any:
+        """Return one component of ``composite``.
+
+        Tried in order: mapping key, attribute, then the methods
+        ``get_<name>()`` and ``get<Name>()``.
+
+        Raises
+        ------
+        AttributeError
+            None of those exists; the message names component and type.
+        """
+        if isinstance(composite, Mapping) and componentName in composite:
+            return composite[componentName]
+        if hasattr(composite, componentName):
+            return getattr(composite, componentName)
+        capitalized = componentName[:1].upper() + componentName[1:]
+        for method_name in (f"get_{componentName}", f"get{capitalized}"):
+            method = getattr(composite, method_name, None)
+            if callable(method):
+                return method()
+        raise AttributeError(
+            f"Storage class {self.storageClass.name!r}: cannot get component "
+            f"{componentName!r} from a {_type_name(type(composite))}"
+        )
+
+    def handleParameters(
+        self, inMemoryDataset: Any, parameters: Mapping[str, Any] | None = None
+    ) -> Any:
+        """Apply read parameters; the default handles none.
+
+        Raises
+        ------
+        ValueError
+            Parameters were given that this delegate does not handle.
+        """
+        if not parameters:
+            return inMemoryDataset
+        raise ValueError(
+            f"Storage class {self.storageClass.name!r}: its delegate cannot apply "
+            f"parameter(s) {sorted(parameters)}"
+        )
+
+    def disassemble(self, composite: Any) -> dict[str, Any]:
+        """Return the non-`None` components of ``composite`` by name.
+
+        Raises
+        ------
+        TypeError
+            ``composite`` is not of the storage class's type.
+        """
+        if not isinstance(composite, self.storageClass.pytype):
+            raise TypeError(
+                f"Storage class {self.storageClass.name!r} cannot disassemble a "
+                f"{_type_name(type(composite))}"
+            )
+        parts = {}
+        for name in self.storageClass.components:
+            try:
+                value = self.getComponent(composite, name)
+            except AttributeError:
+                continue
+            if value is not None:
+                parts[name] = value
+        return parts
+
+    def assemble(self, components: Mapping[str, Any], pytype: type | None = None) -> Any:
+        """Build a composite from its components.
+
+        Raises
+        ------
+        ValueError
+            A name is not a component of the storage class.
+        """
+        target = pytype or self.storageClass.pytype
+        unknown = set(components) - set(self.storageClass.components)
+        if unknown:
+            raise ValueError(
+                f"Storage class {self.storageClass.name!r} has no component(s) {sorted(unknown)}"
+            )
+        return target(**components)
+
+    def copy(self, inMemoryDataset: Any) -> Any:
+        """Return a deep copy, so later changes to either side stay apart."""
+        return copy.deepcopy(inMemoryDataset)
+
+
+def _as_names(value: Any, owner: str, key: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, Iterable) and not isinstance(value, Mapping):
+        names = tuple(value)
+        if all(isinstance(n, str) for n in names):
+            return names
+    raise ValueError(f"Storage class {owner!r}: {key} must be a list of names; got {value!r}")
+
+
+class StorageClassFactory:
+    """A registry of storage classes by name."""
+
+    def __init__(self) -> None:
+        self._classes: dict[str, StorageClass] = {}
+
+    def registerStorageClass(self, storageClass: StorageClass) -> None:
+        """Register ``storageClass`` under its name.
+
+        Raises
+        ------
+        ValueError
+            Another definition is already registered under that name.
+        """
+        if not isinstance(storageClass, StorageClass):
+            raise TypeError(f"Expected a StorageClass; got {type(storageClass).__name__}")
+        existing = self._classes.get(storageClass.name)
+        if existing is not None and existing != storageClass:
+            raise ValueError(
+                f"A different storage class is already registered as {storageClass.name!r}: "
+                f"{existing.definition()} != {storageClass.definition()}"
+            )
+        self._classes[storageClass.name] = storageClass
+
+    def getStorageClass(self, name: str) -> StorageClass:
+        """Return the storage class registered as ``name``.
+
+        Raises
+        ------
+        KeyError
+            No such name; the message lists the known ones.
+        """
+        try:
+            return self._classes[name]
+        except KeyError:
+            raise KeyError(
+                f"No storage class named {name!r}; known: {sorted(self._classes)}"
+            ) from None
+
+    def __contains__(self, item: object) -> bool:
+        if isinstance(item, StorageClass):
+            return self._classes.get(item.name) == item
+        return item in self._classes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._classes))
+
+    def __len__(self) -> int:
+        return len(self._classes)
+
+    def copy(self) -> StorageClassFactory:
+        """Return an independent factory with the same registrations."""
+        new = StorageClassFactory()
+        new._classes = dict(self._classes)
+        return new
+
+    def addFromConfig(self, config: Mapping[str, Any] | str | os.PathLike[str]) -> None:
+        """Add the storage classes a configuration defines.
+
+        Parameters
+        ----------
+        config : mapping, `str` or path
+            A mapping shaped like daf_butler's ``storageClasses.yaml`` (with or
+            without the top-level ``storageClasses`` key), or the path of a
+            ``.json`` file, or of a ``.yaml``/``.yml`` file when PyYAML is
+            installed.
+
+        Raises
+        ------
+        ValueError
+            The configuration is malformed, refers to an unknown storage
+            class, has an ``inheritsFrom`` cycle, or redefines a registered
+            name. Nothing is registered then.
+        ImportError
+            A YAML file was given and PyYAML is not installed.
+        """
+        if isinstance(config, (str, os.PathLike)):
+            config = _load_config_file(os.fspath(config))
+        if not isinstance(config, Mapping):
+            raise ValueError(
+                f"A storage class config must be a mapping; got {type(config).__name__}"
+            )
+        entries = config.get("storageClasses", config)
+        if not isinstance(entries, Mapping):
+            raise ValueError("'storageClasses' must map storage class names to definitions")
+        built = _ConfigBuilder(entries, self._classes).build_all()
+        staged = self.copy()
+        for storageClass in built.values():
+            staged.registerStorageClass(storageClass)
+        self._classes = staged._classes
+
+
+_CONFIG_KEYS = frozenset(
+    {"pytype", "delegate", "parameters", "components", "derivedComponents", "converters",
+     "inheritsFrom"}
+)
+
+
+class _ConfigBuilder:
+    """Turns the entries of a storage class config into `StorageClass` objects."""
+
+    def __init__(self, entries: Mapping[str, Any], known: Mapping[str, StorageClass]) -> None:
+        self.entries = entries
+        self.known = known
+        self.built: dict[str, StorageClass] = {}
+        self.merged: dict[str, dict[str, Any]] = {}
+        self.in_progress: list[str] = []
+
+    def build_all(self) -> dict[str, StorageClass]:
+        for name in self.entries:
+            self.build(name)
+        return self.built
+
+    def entry(self, name: str) -> dict[str, Any]:
+        """Return the entry of ``name`` with its ``inheritsFrom`` chain merged in."""
+        if name in self.merged:
+            return self.merged[name]
+        raw = self.entries[name]
+        if isinstance(raw, str):
+            raw = {"pytype": raw}
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, Mapping):
+            raise ValueError(f"Storage class {name!r}: definition must be a mapping; got {raw!r}")
+        unknown = set(raw) - _CONFIG_KEYS
+        if unknown:
+            raise ValueError(
+                f"Storage class {name!r}: unknown key(s) {sorted(unknown)}; "
+                f"allowed: {sorted(_CONFIG_KEYS)}"
+            )
+        entry = dict(raw)
+        parent_name = entry.pop("inheritsFrom", None)
+        if parent_name is not None:
+            if name in self.in_progress:
+                raise ValueError(f"Storage class {name!r}: inheritsFrom cycle {self.in_progress}")
+            self.in_progress.append(name)
+            try:
+                parent = self.parent_entry(name, parent_name)
+            finally:
+                self.in_progress.pop()
+            entry = _inherit(parent, entry)
+        self.merged[name] = entry
+        return entry
+
+    def parent_entry(self, child: str, parent_name: Any) -> dict[str, Any]:
+        if not isinstance(parent_name, str):
+            raise ValueError(f"Storage class {child!r}: inheritsFrom must be a name")
+        if parent_name in self.entries:
+            return self.entry(parent_name)
+        if parent_name in self.known:
+            return _entry_of(self.known[parent_name])
+        raise ValueError(
+            f"Storage class {child!r} inherits from unknown storage class {parent_name!r}"
+        )
+
+    def lookup(self, owner: str, name: Any) -> StorageClass:
+        if not isinstance(name, str):
+            raise ValueError(f"Storage class {owner!r}: component storage classes must be names")
+        if name in self.entries:
+            return self.build(name)
+        if name in self.known:
+            return self.known[name]
+        raise ValueError(f"Storage class {owner!r} refers to unknown storage class {name!r}")
+
+    def build(self, name: str) -> StorageClass:
+        if name in self.built:
+            return self.built[name]
+        if name in self.in_progress:
+            raise ValueError(f"Storage class {name!r}: component cycle {self.in_progress}")
+        entry = self.entry(name)
+        self.in_progress.append(name)
+        try:
+            components = {
+                k: v if isinstance(v, StorageClass) else self.lookup(name, v)
+                for k, v in _as_mapping(entry.get("components"), name, "components").items()
+            }
+            derived = {
+                k: v if isinstance(v, StorageClass) else self.lookup(name, v)
+                for k, v in _as_mapping(
+                    entry.get("derivedComponents"), name, "derivedComponents"
+                ).items()
+            }
+        finally:
+            self.in_progress.pop()
+        storageClass = StorageClass(
+            name,
+            entry.get("pytype"),
+            components=components,
+            derivedComponents=derived,
+            parameters=_as_names(entry.get("parameters"), name, "parameters"),
+            delegate=entry.get("delegate"),
+            converters=_as_mapping(entry.get("converters"), name, "converters"),
+        )
+        self.built[name] = storageClass
+        return storageClass
+
+
+def _as_mapping(value: Any, owner: str, key: str) -> dict[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"Storage class {owner!r}: {key} must be a mapping; got {value!r}")
+    return dict(value)
+
+
+def _inherit(parent: Mapping[str, Any], child: Mapping[str, Any]) -> dict[str, Any]:
+    merged: dict[str, Any] = {}
+    for key in ("pytype", "delegate"):
+        value = child.get(key, parent.get(key))
+        if value is not None:
+            merged[key] = value
+    parameters = _as_names(parent.get("parameters"), "parent", "parameters")
+    parameters += _as_names(child.get("parameters"), "child", "parameters")
+    if parameters:
+        merged["parameters"] = tuple(dict.fromkeys(parameters))
+    for key in ("components", "derivedComponents", "converters"):
+        union = {**(parent.get(key) or {}), **(child.get(key) or {})}
+        if union:
+            merged[key] = union
+    return merged
+
+
+def _entry_of(storageClass: StorageClass) -> dict[str, Any]:
+    """Describe a built storage class as a config entry, for ``inheritsFrom``."""
+    return {
+        "pytype": storageClass._pytype,
+        "delegate": storageClass._delegate,
+        "parameters": tuple(storageClass.parameters),
+        "components": dict(storageClass.components),
+        "derivedComponents": dict(storageClass.derivedComponents),
+        "converters": dict(storageClass._converters),
+    }
+
+
+def _load_config_file(path: str) -> Any:
+    lowered = path.lower()
+    if lowered.endswith(".json"):
+        with open(path, encoding="utf-8") as stream:
+            return json.load(stream)
+    if lowered.endswith((".yaml", ".yml")):
+        try:
+            import yaml
+        except ImportError:
+            raise ImportError(
+                f"Reading the storage class config {path!r} needs PyYAML, which is not "
+                "installed: pip install PyYAML, or give a .json file or a mapping"
+            ) from None
+        with open(path, encoding="utf-8") as stream:
+            return yaml.safe_load(stream)
+    raise ValueError(
+        f"Storage class config {path!r}: give a .json or .yaml file, or a mapping"
+    )
