@@ -85,6 +85,10 @@ class EphemeralBridge:
         """The IDs now in the trash."""
         return frozenset(self._trash)
 
+    def trashed_refs(self) -> list[DatasetRef]:
+        """Return the refs now in the trash, oldest first."""
+        return list(self._trash.values())
+
     @property
     def known_ids(self) -> frozenset[DatasetId]:
         """The IDs the bridge records, trashed or not."""

@@ -677,6 +677,12 @@ class InMemoryDatastore:
 
     # -- inspection --------------------------------------------------------
 
+    def stored_refs(self) -> list[DatasetRef]:
+        """Return the refs of every stored dataset (trashed ones included)."""
+        with self._lock:
+            known = self.bridge._known
+            return [known[i] for i in self.records if i in known]
+
     def consistency_problems(self) -> list[str]:
         """Return what, if anything, is inconsistent between the tables.
 

@@ -1,1 +1,321 @@
-"""The pytest plugin: registered through the ``pytest11`` entry point."""
+"""The pytest plugin: options, marker, fixtures and the report hooks.
+
+Registered through the ``pytest11`` entry point as ``memstore``, so
+``-p no:memstore`` disables it. The work is done by the library modules;
+this module only connects them to pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from . import hooks
+from .datastore import InMemoryDatastore
+from .defaults import default_storage_classes
+from .factories import STORE_OPTIONS, RefFactory, StoreFactory, check_store_options
+from .report import Report, TestUsage
+from .storage import StorageClass, StorageClassFactory, _import_dotted
+
+REPORT_TYPES = ("term", "term-all", "json")
+
+
+def _report_type(value: str) -> tuple[str, str | None]:
+    """Parse one ``--memstore-report`` value: ``term``, ``term-all`` or ``json:PATH``."""
+    kind, separator, path = value.partition(":")
+    if kind not in REPORT_TYPES:
+        raise argparse.ArgumentTypeError(
+            f"invalid report type {value!r}; valid types: term, term-all, json:PATH"
+        )
+    if kind == "json" and not path:
+        raise argparse.ArgumentTypeError("the json report needs a path: json:PATH")
+    if kind != "json" and separator:
+        raise argparse.ArgumentTypeError(f"the {kind} report takes no path (got {value!r})")
+    return kind, path or None
+
+
+@attrs.define
+class _SessionState:
+    """What the plugin keeps for one pytest session (on ``config.stash``)."""
+
+    report_types: list[tuple[str, str | None]]
+    strict: bool
+    base_storage_classes: StorageClassFactory
+    report: Report = attrs.Factory(Report)
+    storage_classes_by_dir: dict[Path, StorageClassFactory] = attrs.Factory(dict)
+
+    @property
+    def tracking(self) -> bool:
+        return bool(self.report_types) or self.strict
+
+
+_STATE = pytest.StashKey[_SessionState]()
+_USAGE = pytest.StashKey[TestUsage]()
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:  # noqa: D103
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: D103
+    group = parser.getgroup("memstore", "in-memory datastore fixtures (pytest-memstore)")
+    group.addoption(
+        "--memstore-report",
+        action="append",
+        nargs="?",
+        const=("term", None),
+        type=_report_type,
+        dest="memstore_report",
+        metavar="TYPE",
+        default=[],
+        help="report what the tests did with their stores; TYPE is term (default), "
+        "term-all or json:PATH; may be given more than once",
+    )
+    group.addoption(
+        "--memstore-strict",
+        action="store_true",
+        dest="memstore_strict",
+        default=None,
+        help="error at teardown in tests that leave trash unemptied or an inconsistent store",
+    )
+    parser.addini(
+        "memstore_storage_classes",
+        type="linelist",
+        default=[],
+        help="storage classes for the memstore fixtures: dotted names of mappings, "
+        "StorageClass objects or callables taking the factory, or .json/.yaml config files",
+    )
+    parser.addini(
+        "memstore_strict",
+        type="bool",
+        default=False,
+        help="like --memstore-strict",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
+    config.addinivalue_line(
+        "markers",
+        "memstore(name=None, constraints=None, copy_on_put=False, copy_on_get=False): "
+        "options for the datastore the memstore fixture builds (and defaults for "
+        "memstore_factory)",
+    )
+    strict = config.getoption("memstore_strict")
+    if strict is None:
+        strict = bool(config.getini("memstore_strict"))
+    config.stash[_STATE] = _SessionState(
+        report_types=list(config.getoption("memstore_report") or []),
+        strict=strict,
+        base_storage_classes=_ini_storage_classes(config),
+    )
+
+
+def _ini_storage_classes(config: pytest.Config) -> StorageClassFactory:
+    """Build the defaults plus the ``memstore_storage_classes`` ini entries."""
+    factory = default_storage_classes()
+    base = config.inipath.parent if config.inipath is not None else config.rootpath
+    for entry in config.getini("memstore_storage_classes"):
+        try:
+            _add_ini_entry(factory, entry, base)
+        except Exception as err:
+            raise pytest.UsageError(f"memstore_storage_classes: entry {entry!r}: {err}") from err
+    return factory
+
+
+def _add_ini_entry(factory: StorageClassFactory, entry: str, base: Path) -> None:
+    if entry.lower().endswith((".json", ".yaml", ".yml")) or "/" in entry or os.sep in entry:
+        path = Path(entry) if Path(entry).is_absolute() else base / entry
+        if not path.is_file():
+            raise FileNotFoundError(f"no config file at {path}")
+        factory.addFromConfig(path)
+        return
+    found = _import_dotted(entry)
+    if isinstance(found, StorageClass):
+        factory.registerStorageClass(found)
+    elif isinstance(found, Mapping):
+        factory.addFromConfig(found)
+    elif callable(found):
+        result = found(factory)
+        if isinstance(result, Mapping):
+            factory.addFromConfig(result)
+        elif result is not None:
+            for storageClass in result:
+                factory.registerStorageClass(storageClass)
+    else:
+        raise TypeError(
+            f"{type(found).__name__} is not a mapping, a StorageClass or a callable"
+        )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:  # noqa: D103
+    for item in items:
+        for marker in item.iter_markers("memstore"):
+            _check_marker(marker, item.nodeid)
+
+
+def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
+    if marker.args:
+        raise pytest.UsageError(
+            f"{nodeid}: @pytest.mark.memstore takes keyword options only "
+            f"({', '.join(sorted(STORE_OPTIONS))}); got positional {marker.args!r}"
+        )
+    try:
+        check_store_options(marker.kwargs, f"{nodeid}: @pytest.mark.memstore")
+    except TypeError as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    marker = request.node.get_closest_marker("memstore")
+    if marker is None:
+        return {}
+    _check_marker(marker, request.node.nodeid)
+    return dict(marker.kwargs)
+
+
+def _storage_classes(request: pytest.FixtureRequest) -> StorageClassFactory:
+    """Return the shared factory for the test's directory (copy before changing it)."""
+    state = request.config.stash[_STATE]
+    directory = request.node.path.parent
+    factory = state.storage_classes_by_dir.get(directory)
+    if factory is None:
+        factory = state.base_storage_classes.copy()
+        request.node.ihook.pytest_memstore_register_storage_classes(factory=factory)
+        state.storage_classes_by_dir[directory] = factory
+    return factory
+
+
+def _usage(request: pytest.FixtureRequest) -> TestUsage:
+    """Return the test's store list, creating it (and its teardown) on first use."""
+    item: pytest.Item = request.node
+    usage = item.stash.get(_USAGE, None)
+    if usage is None:
+        usage = item.stash[_USAGE] = TestUsage()
+        state = request.config.stash[_STATE]
+        if state.tracking:
+            request.addfinalizer(lambda: _finish(state, item, usage))
+    return usage
+
+
+def _finish(state: _SessionState, item: pytest.Item, usage: TestUsage) -> None:
+    if not usage.stores:
+        return
+    counts, problems = usage.summarize()
+    if state.report_types:
+        state.report.add(item.nodeid, counts, problems)
+    if state.strict and problems:
+        details = "\n  ".join(f"[{kind}] {message}" for kind, message in problems)
+        pytest.fail(f"memstore strict mode: {item.nodeid} left\n  {details}", pytrace=False)
+
+
+def _build_store(request: pytest.FixtureRequest, options: Mapping[str, Any]) -> InMemoryDatastore:
+    if "memstore_storage_classes" in request.fixturenames:
+        storageClasses = request.getfixturevalue("memstore_storage_classes")
+    else:
+        storageClasses = _storage_classes(request)
+    store = InMemoryDatastore(storageClasses=storageClasses, **options)
+    _usage(request).stores.append(store)
+    hook = request.config.hook.pytest_memstore_store_created
+    if hook.get_hookimpls():
+        request.node.ihook.pytest_memstore_store_created(store=store, request=request)
+    return store
+
+
+@pytest.fixture
+def memstore_storage_classes(request: pytest.FixtureRequest) -> StorageClassFactory:
+    """Storage classes for this test: defaults, ini entries and hook additions.
+
+    Each test gets its own copy; registering in it changes nothing elsewhere.
+    """
+    return _storage_classes(request).copy()
+
+
+@pytest.fixture
+def memstore(request: pytest.FixtureRequest) -> InMemoryDatastore:
+    """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
+    return _build_store(request, _marker_options(request))
+
+
+@pytest.fixture
+def memstore_factory(request: pytest.FixtureRequest) -> StoreFactory:
+    """Build more stores for this test: ``memstore_factory(**options)``.
+
+    The ``memstore`` marker's options are the defaults; every store built is
+    counted in the report.
+    """
+    return StoreFactory(
+        lambda **options: _build_store(request, options), _marker_options(request)
+    )
+
+
+@pytest.fixture
+def memstore_ref(request: pytest.FixtureRequest) -> RefFactory:
+    """Build resolved refs: ``memstore_ref("metric", {"visit": 1}, "StructuredDataDict")``.
+
+    Storage class names resolve through ``memstore_storage_classes``.
+    """
+    return RefFactory(request.getfixturevalue("memstore_storage_classes"))
+
+
+# -- report --------------------------------------------------------------------
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:  # noqa: D103
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    if state is None or not state.report_types:
+        return
+    if _is_xdist_worker(config):
+        config.workeroutput["memstore"] = state.report.to_payload()  # type: ignore[attr-defined]
+        return
+    for kind, path in state.report_types:
+        if kind == "json" and path is not None:
+            _write_json(state.report, config.invocation_params.dir / path)
+
+
+def _write_json(report: Report, path: Path) -> None:
+    import json
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:  # noqa: D103
+    state = node.config.stash.get(_STATE, None)
+    if state is None or not state.report_types:
+        return
+    worker = str(getattr(node, "workerinput", {}).get("workerid") or node.gateway.id)
+    payload = getattr(node, "workeroutput", {}).get("memstore")
+    if payload is None:
+        state.report.add_crashed_worker(worker)
+    else:
+        state.report.merge_payload(payload, worker)
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:  # noqa: D103
+    state = config.stash.get(_STATE, None)
+    if state is None or _is_xdist_worker(config):
+        return
+    kinds = {kind for kind, _ in state.report_types}
+    if not kinds & {"term", "term-all"}:
+        for kind, path in state.report_types:
+            if kind == "json":
+                terminalreporter.write_line(f"memstore report written to {path}")
+        return
+    terminalreporter.write_sep("=", "memstore report")
+    for line in state.report.render(every_test="term-all" in kinds):
+        terminalreporter.write_line(line)
+    for kind, path in state.report_types:
+        if kind == "json":
+            terminalreporter.write_line(f"memstore report written to {path}")
