@@ -78,6 +78,16 @@ def _ref_list(refs: DatasetRef | Iterable[DatasetRef], where: str) -> list[Datas
     return listed
 
 
+def _copy_for(ref: DatasetRef, storageClass: StorageClass, obj: Any, option: str) -> Any:
+    """Return the delegate's copy of ``obj``; a failure names the ref."""
+    try:
+        return storageClass.delegate().copy(obj)
+    except Exception as err:
+        raise TypeError(
+            f"{option} cannot copy the {type(obj).__name__} of {ref}: {err}"
+        ) from err
+
+
 class InMemoryDatastore:
     """A datastore that keeps datasets as Python objects, by dataset ID.
 
@@ -175,7 +185,7 @@ class InMemoryDatastore:
         except (TypeError, ImportError) as err:
             raise type(err)(f"Cannot put {ref}: {err}") from err
         if self.copy_on_put:
-            obj = storageClass.delegate().copy(obj)
+            obj = _copy_for(ref, storageClass, obj, "copy_on_put")
         dataset_id = ref.id
         record = StoredMemoryItemInfo(time.time(), storageClass, dataset_id, dataset_id)
         with self._lock:
@@ -407,7 +417,7 @@ class InMemoryDatastore:
             raise FileNotFoundError(f"Dataset {ref} is not stored in {self.name}")
         result = self._read(ref, record, obj, parameters, storageClass)
         if self.copy_on_get:
-            result = datasetType.storageClass.delegate().copy(result)
+            result = _copy_for(ref, datasetType.storageClass, result, "copy_on_get")
         with self._lock:
             self.counts.get += 1
         return result

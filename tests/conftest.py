@@ -1,0 +1,68 @@
+"""Fixtures shared by the test suite.
+
+Add fixtures here; do not rename existing ones (several test modules use them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import pytest
+from _helpers import MakeRef
+
+from pytest_memstore import (
+    DatasetId,
+    DatasetRef,
+    DatasetType,
+    InMemoryDatastore,
+    StorageClass,
+    StorageClassFactory,
+    default_storage_classes,
+)
+
+
+@pytest.fixture
+def storage_classes() -> StorageClassFactory:
+    """The default storage classes, in a factory of this test's own."""
+    return default_storage_classes()
+
+
+@pytest.fixture
+def store(storage_classes: StorageClassFactory) -> Iterator[InMemoryDatastore]:
+    """A fresh store; the test errors at teardown if it was left inconsistent."""
+    datastore = InMemoryDatastore(storageClasses=storage_classes)
+    yield datastore
+    assert datastore.consistency_problems() == []
+
+
+@pytest.fixture
+def make_ref(storage_classes: StorageClassFactory) -> MakeRef:
+    """Build a resolved `DatasetRef`; storage classes may be given by name.
+
+    ``make_ref(name="metric", dataId=None, storageClass="StructuredDataDict",
+    *, dimensions=None, run="memstore", id=None)``; the dimensions default to
+    the data ID's keys, the data ID to ``{"instrument": "DummyCam", "visit": 1}``.
+    """
+
+    def make(
+        name: str = "metric",
+        dataId: Mapping[str, Any] | None = None,
+        storageClass: StorageClass | str = "StructuredDataDict",
+        *,
+        dimensions: Iterable[str] | None = None,
+        run: str = "memstore",
+        id: DatasetId | None = None,
+    ) -> DatasetRef:
+        if dataId is None:
+            dataId = {"instrument": "DummyCam", "visit": 1}
+        if isinstance(storageClass, str):
+            storageClass = storage_classes.getStorageClass(storageClass)
+        datasetType = DatasetType(
+            name, dataId if dimensions is None else dimensions, storageClass
+        )
+        if id is None:
+            return DatasetRef(datasetType, dataId, run)
+        return DatasetRef(datasetType, dataId, run, id=id)
+
+    return make
