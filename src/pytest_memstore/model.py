@@ -37,6 +37,10 @@ def _uuid4() -> uuid.UUID:
     return value
 
 
+def _resolved_id(value: DatasetId | None) -> DatasetId:
+    return _uuid4() if value is None else value
+
+
 class DataId(Mapping[str, DataIdValue]):
     """An immutable, hashable mapping of dimension names to values.
 
@@ -132,7 +136,7 @@ def _as_data_id(value: Mapping[str, Any] | None) -> DataId:
 
 
 def _check_name(instance: DatasetType, attribute: attrs.Attribute[str], name: str) -> None:
-    if not isinstance(name, str) or _NAME_PATTERN.match(name) is None:
+    if not isinstance(name, str) or _NAME_PATTERN.fullmatch(name) is None:
         raise ValueError(
             f"Dataset type name {name!r} is not valid: it must be an identifier, "
             "optionally followed by '.component'"
@@ -277,7 +281,7 @@ class DatasetRef:
     run : `str`, optional
         The run collection it belongs to.
     id : `DatasetId`, optional
-        Its unique ID; a fresh random UUID when not given.
+        Its unique ID; a fresh random UUID when not given (or `None`).
 
     Raises
     ------
@@ -295,7 +299,7 @@ class DatasetRef:
     datasetType: DatasetType
     dataId: DataId = attrs.field(converter=_as_data_id, validator=_check_dimensions)
     run: str = "memstore"
-    id: DatasetId = attrs.field(kw_only=True, factory=_uuid4)
+    id: DatasetId = attrs.field(kw_only=True, default=None, converter=_resolved_id)
 
     def _key(self) -> tuple[Any, ...]:
         dt = self.datasetType

@@ -47,6 +47,22 @@ def _type_name(value: _TypeRef | Callable[..., Any] | None) -> str | None:
     return f"{module}.{qualname}"
 
 
+def _source_name(source: _TypeRef) -> str:
+    """Return the name a converter's source type has in an object's MRO.
+
+    A dotted name may be an alias (``io.StringIO`` is ``_io.StringIO``), so
+    it is imported when it can be; one that cannot is matched as written.
+    """
+    if isinstance(source, str):
+        try:
+            found = _import_dotted(source)
+        except (ImportError, AttributeError):
+            found = None
+        if isinstance(found, type):
+            source = found
+    return str(_type_name(source))
+
+
 class StorageClass:
     """How a kind of dataset is held in memory.
 
@@ -183,7 +199,7 @@ class StorageClass:
                     raise TypeError(
                         f"Storage class {self.name!r}: converter for {source!r} is not callable"
                     )
-                resolved[str(_type_name(source))] = func
+                resolved[_source_name(source)] = func
             self._resolved_converters = resolved
         return resolved
 
@@ -442,6 +458,8 @@ class StorageClassFactory:
     def registerStorageClass(self, storageClass: StorageClass) -> None:
         """Register ``storageClass`` under its name.
 
+        Registering an equal definition again keeps the first one.
+
         Raises
         ------
         ValueError
@@ -450,12 +468,13 @@ class StorageClassFactory:
         if not isinstance(storageClass, StorageClass):
             raise TypeError(f"Expected a StorageClass; got {type(storageClass).__name__}")
         existing = self._classes.get(storageClass.name)
-        if existing is not None and existing != storageClass:
+        if existing is None:
+            self._classes[storageClass.name] = storageClass
+        elif existing != storageClass:
             raise ValueError(
                 f"A different storage class is already registered as {storageClass.name!r}: "
                 f"{existing.definition()} != {storageClass.definition()}"
             )
-        self._classes[storageClass.name] = storageClass
 
     def getStorageClass(self, name: str) -> StorageClass:
         """Return the storage class registered as ``name``.
