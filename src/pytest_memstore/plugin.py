@@ -30,14 +30,16 @@ def _report_type(value: str) -> tuple[str, str | None]:
     """Parse one ``--memstore-report`` value: ``term``, ``term-all`` or ``json:PATH``."""
     kind, separator, path = value.partition(":")
     if kind not in REPORT_TYPES:
-        raise argparse.ArgumentTypeError(
-            f"invalid report type {value!r}; valid types: term, term-all, json:PATH"
-        )
-    if kind == "json" and not path:
-        raise argparse.ArgumentTypeError("the json report needs a path: json:PATH")
-    if kind != "json" and separator:
-        raise argparse.ArgumentTypeError(f"the {kind} report takes no path (got {value!r})")
-    return kind, path or None
+        problem = "invalid report type"
+    elif kind == "json" and not path:
+        problem = "the json report needs a path"
+    elif kind != "json" and separator:
+        problem = f"the {kind} report takes no path"
+    else:
+        return kind, path or None
+    raise argparse.ArgumentTypeError(
+        f"{problem}: {value!r}; valid types: term, term-all, json:PATH"
+    )
 
 
 @attrs.define
@@ -153,10 +155,18 @@ def _add_ini_entry(factory: StorageClassFactory, entry: str, base: Path) -> None
         )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:  # noqa: D103
+def pytest_collection_modifyitems(  # noqa: D103
+    session: pytest.Session, items: list[pytest.Item]
+) -> None:
     for item in items:
         for marker in item.iter_markers("memstore"):
-            _check_marker(marker, item.nodeid)
+            try:
+                _check_marker(marker, item.nodeid)
+            except pytest.UsageError as err:
+                if _is_xdist_worker(session.config):
+                    # The controller never sees a worker's UsageError; a stop reason reaches it.
+                    session.shouldstop = str(err)
+                raise
 
 
 def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
@@ -207,6 +217,7 @@ def _finish(state: _SessionState, item: pytest.Item, usage: TestUsage) -> None:
     if not usage.stores:
         return
     counts, problems = usage.summarize()
+    usage.stores.clear()  # the item lives all session: do not keep its stores' data alive
     if state.report_types:
         state.report.add(item.nodeid, counts, problems)
     if state.strict and problems:
@@ -218,7 +229,8 @@ def _build_store(request: pytest.FixtureRequest, options: Mapping[str, Any]) -> 
     if "memstore_storage_classes" in request.fixturenames:
         storageClasses = request.getfixturevalue("memstore_storage_classes")
     else:
-        storageClasses = _storage_classes(request)
+        # A copy: the store's factory must not carry registrations to other tests.
+        storageClasses = _storage_classes(request).copy()
     store = InMemoryDatastore(storageClasses=storageClasses, **options)
     _usage(request).stores.append(store)
     hook = request.config.hook.pytest_memstore_store_created

@@ -18,6 +18,10 @@ OPERATION_KEYS = (
 COUNT_KEYS = ("stores", *OPERATION_KEYS, "left_datasets", "left_trash")
 BUSY_KEYS = ("put", "get", "get_missing", "exists", "trash", "emptied", "forget")
 _HEADERS = {"get_missing": "missing", "left_datasets": "left", "left_trash": "in_trash"}
+_LEGEND = (
+    "(missing: gets of datasets not stored; left: datasets still stored at teardown, "
+    "in_trash: of those, left in the trash)"
+)
 REPORT_VERSION = 1
 BUSIEST_SHOWN = 10
 
@@ -137,6 +141,7 @@ class Report:
             lines.append("")
             lines.append(title)
             lines.extend(_table(rows, show_worker=any(r["worker"] for r in rows)))
+            lines.append(_LEGEND)
         if self.problems:
             lines.append("")
             lines.append(f"problems ({len(self.problems)}):")
