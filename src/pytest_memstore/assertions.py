@@ -109,9 +109,17 @@ def assert_consistent(store: InMemoryDatastore) -> None:
     __tracebackhide__ = True
     problems = store.consistency_problems()
     if problems:
-        _fail(
-            f"assert_consistent: {store.name} is inconsistent:\n  " + "\n  ".join(problems)
-        )
+        message = f"assert_consistent: {store.name} is inconsistent:\n  " + "\n  ".join(problems)
+        involved = {
+            ref.id: ref
+            for ref in (*store.stored_refs(), *store.bridge.trashed_refs())
+            if any(str(ref.id) in problem for problem in problems)
+        }
+        if involved:
+            message += "\nrefs involved:\n  " + "\n  ".join(
+                _describe(ref) for ref in list(involved.values())[:_SHOWN]
+            )
+        _fail(message)
 
 
 def assert_roundtrip(
@@ -213,9 +221,10 @@ def assert_trash_roundtrip(store: InMemoryDatastore, ref: DatasetRef) -> None:
         _fail(f"assert_trash_roundtrip: {_describe(ref)} still exists after emptyTrash")
     left = store.bridge.trashed_ids - (trashed_before - {ref.id})
     if left:
+        listed = [_describe(other) for other in store.bridge.trashed_refs() if other.id in left]
         _fail(
-            f"assert_trash_roundtrip: the trash of {store.name} still holds "
-            f"{sorted(map(str, left))} after emptyTrash"
+            f"assert_trash_roundtrip: after emptyTrash of {_describe(ref)}, the trash of "
+            f"{store.name} still holds:\n  " + "\n  ".join(listed)
         )
     for sibling in siblings:
         if not store.exists(sibling):
