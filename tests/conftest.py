@@ -23,6 +23,17 @@ from pytest_memstore import (
 
 
 @pytest.fixture
+def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """Pytester whose inner runs leave out hypothesis's plugin.
+
+    An in-process run forgets the modules it imported, so with that plugin
+    each run would import (and assert-rewrite) hypothesis again: seconds a run.
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
+    return pytester
+
+
+@pytest.fixture
 def storage_classes() -> StorageClassFactory:
     """The default storage classes, in a factory of this test's own."""
     return default_storage_classes()

@@ -638,7 +638,6 @@ def test_trash_roundtrip(memstore, ref):
 
 @pytest.fixture
 def failing_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")  # a faster start
     pytester.makepyfile(test_failing=FAILING_SUITE)
     return pytester
 

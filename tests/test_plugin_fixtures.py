@@ -25,17 +25,6 @@ from pytest_memstore import (
 DUMMY = {"instrument": "DummyCam", "visit": 1}
 
 
-@pytest.fixture
-def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """Pytester whose inner runs leave out hypothesis's plugin.
-
-    An in-process run forgets the modules it imported, so with that plugin
-    each run would import (and assert-rewrite) hypothesis again: seconds a run.
-    """
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
-    return pytester
-
-
 # -- the fixtures, used directly --------------------------------------------------
 
 

@@ -7,18 +7,6 @@ import textwrap
 
 import pytest
 
-
-@pytest.fixture
-def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
-    """Pytester whose inner runs leave out hypothesis's plugin.
-
-    An in-process run forgets the modules it imported, so with that plugin
-    each run would import (and assert-rewrite) hypothesis again: seconds a run.
-    """
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
-    return pytester
-
-
 # -- --help -----------------------------------------------------------------------
 
 

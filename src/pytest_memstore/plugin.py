@@ -51,6 +51,7 @@ class _SessionState:
     base_storage_classes: StorageClassFactory
     report: Report = attrs.Factory(Report)
     storage_classes_by_dir: dict[Path, StorageClassFactory] = attrs.Factory(dict)
+    json_outcomes: list[str] = attrs.Factory(list)
 
     @property
     def tracking(self) -> bool:
@@ -201,15 +202,13 @@ def _storage_classes(request: pytest.FixtureRequest) -> StorageClassFactory:
     return factory
 
 
-def _usage(request: pytest.FixtureRequest) -> TestUsage:
-    """Return the test's store list, creating it (and its teardown) on first use."""
+def _usage(request: pytest.FixtureRequest, state: _SessionState) -> TestUsage:
+    """Return the test's tracked stores, creating the list and its teardown on first use."""
     item: pytest.Item = request.node
     usage = item.stash.get(_USAGE, None)
     if usage is None:
         usage = item.stash[_USAGE] = TestUsage()
-        state = request.config.stash[_STATE]
-        if state.tracking:
-            request.addfinalizer(lambda: _finish(state, item, usage))
+        request.addfinalizer(lambda: _finish(state, item, usage))
     return usage
 
 
@@ -232,7 +231,9 @@ def _build_store(request: pytest.FixtureRequest, options: Mapping[str, Any]) -> 
         # A copy: the store's factory must not carry registrations to other tests.
         storageClasses = _storage_classes(request).copy()
     store = InMemoryDatastore(storageClasses=storageClasses, **options)
-    _usage(request).stores.append(store)
+    state = request.config.stash[_STATE]
+    if state.tracking:
+        _usage(request, state).stores.append(store)
     hook = request.config.hook.pytest_memstore_store_created
     if hook.get_hookimpls():
         request.node.ihook.pytest_memstore_store_created(store=store, request=request)
@@ -292,14 +293,21 @@ def pytest_sessionfinish(session: pytest.Session) -> None:  # noqa: D103
         return
     for kind, path in state.report_types:
         if kind == "json" and path is not None:
-            _write_json(state.report, config.invocation_params.dir / path)
+            outcome = _write_json(state.report, config.invocation_params.dir, path)
+            state.json_outcomes.append(outcome)
 
 
-def _write_json(report: Report, path: Path) -> None:
+def _write_json(report: Report, directory: Path, path: str) -> str:
+    """Write the JSON report; return the line that tells the user how it went."""
     import json
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    target = directory / path
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+    except OSError as err:
+        return f"memstore report NOT written to {path}: {err}"
+    return f"memstore report written to {path}"
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -320,14 +328,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if state is None or _is_xdist_worker(config):
         return
     kinds = {kind for kind, _ in state.report_types}
-    if not kinds & {"term", "term-all"}:
-        for kind, path in state.report_types:
-            if kind == "json":
-                terminalreporter.write_line(f"memstore report written to {path}")
-        return
-    terminalreporter.write_sep("=", "memstore report")
-    for line in state.report.render(every_test="term-all" in kinds):
-        terminalreporter.write_line(line)
-    for kind, path in state.report_types:
-        if kind == "json":
-            terminalreporter.write_line(f"memstore report written to {path}")
+    if kinds & {"term", "term-all"}:
+        terminalreporter.write_sep("=", "memstore report")
+        for line in state.report.render(every_test="term-all" in kinds):
+            terminalreporter.write_line(line)
+    for outcome in state.json_outcomes:
+        terminalreporter.write_line(outcome, red=outcome.startswith("memstore report NOT"))
