@@ -291,13 +291,13 @@ class _SessionFixtures:
     def memstore_factory(self) -> StoreFactory:
         """Build more stores for this test: ``memstore_factory(**options)``.
 
-        The ``memstore`` marker's options are the defaults; every store built is
-        counted in the report.
+        The ``memstore`` marker's options but ``name`` are the defaults; every
+        store built is counted in the report.
         """
         item = self._current()
-        return StoreFactory(
-            lambda **options: self._build_store(item, options), _marker_options(item)
-        )
+        defaults = _marker_options(item)
+        defaults.pop("name", None)  # each store built gets a name of its own
+        return StoreFactory(lambda **options: self._build_store(item, options), defaults)
 
     @pytest.fixture
     def memstore_ref(self) -> RefFactory:
