@@ -287,6 +287,9 @@ class InMemoryDatastore:
                 bridge._known[dataset_id] = previous_known
             if previous_trashed is not None:
                 bridge._trash[dataset_id] = previous_trashed
+            elif previous is None:
+                # Trashed since by another thread: nothing is left to trash.
+                bridge._trash.pop(dataset_id, None)
 
     def _detach(self, dataset_id: DatasetId) -> tuple[DatasetId, Any] | None:
         """Drop one record; drop its artifact too if no other record uses it.
