@@ -157,7 +157,7 @@ def test_assert_not_stored_says_the_ref_is_stored(
     message = failure(assert_not_stored, memstore, ref)
     assert message.startswith("assert_not_stored: ")
     assert_names(message, ref)
-    assert f"is stored and not trashed in {memstore.name}" in message
+    assert f"is stored in {memstore.name}, not trashed" in message
 
 
 def test_assert_not_stored_says_the_ref_sits_in_the_trash(
@@ -167,7 +167,7 @@ def test_assert_not_stored_says_the_ref_sits_in_the_trash(
     memstore.trash(ref)
     message = failure(assert_not_stored, memstore, ref)
     assert_names(message, ref)
-    assert "in the trash (call emptyTrash to delete it)" in message
+    assert f"is stored in {memstore.name}, in its trash (call emptyTrash to delete it)" in message
 
 
 # -- assert_trash_empty ---------------------------------------------------------

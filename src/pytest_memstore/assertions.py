@@ -82,12 +82,12 @@ def assert_not_stored(store: InMemoryDatastore, ref: DatasetRef) -> None:
     """Fail if ``ref`` is stored; the message says whether it sits in the trash."""
     __tracebackhide__ = True
     if store.exists(ref):
-        where = (
-            "in the trash (call emptyTrash to delete it)"
+        how = (
+            "in its trash (call emptyTrash to delete it)"
             if ref.id in store.bridge.trashed_ids
-            else "stored and not trashed"
+            else "not trashed"
         )
-        _fail(f"assert_not_stored: {_describe(ref)} is {where} in {store.name}")
+        _fail(f"assert_not_stored: {_describe(ref)} is stored in {store.name}, {how}")
 
 
 def assert_trash_empty(store: InMemoryDatastore) -> None:
