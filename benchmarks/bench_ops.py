@@ -65,12 +65,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import hashlib
 import importlib
 import importlib.util
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -82,6 +79,8 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
+
+from _environment import load_average, machine, source_fingerprint
 
 from pytest_memstore import DatasetRef, DatasetType, InMemoryDatastore, default_storage_classes
 
@@ -347,51 +346,6 @@ def run_extra(impl: Implementation, n_stores: int) -> dict[str, float]:
 
 
 # -- environment -------------------------------------------------------------------
-
-
-def source_fingerprint() -> str:
-    """Return where ``pytest_memstore`` is imported from and a hash of its sources."""
-    spec = importlib.util.find_spec("pytest_memstore")
-    if spec is None or spec.origin is None:
-        return "not importable"
-    package = Path(spec.origin).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return f"{package} (sha256 {digest.hexdigest()[:12]})"
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def machine() -> dict[str, Any]:
-    affinity = getattr(os, "sched_getaffinity", None)
-    return {
-        "platform": platform.platform(),
-        "python": f"{platform.python_implementation()} {sys.version.split()[0]}",
-        "python_build": " ".join(platform.python_build()),
-        "cpu": cpu_model(),
-        "nproc": len(affinity(0)) if affinity is not None else os.cpu_count(),
-        "cpu_count": os.cpu_count(),
-        "load average at start": load_average(),
-    }
-
-
-def load_average() -> str:
-    """Return the 1, 5 and 15 minute load averages, or ``unknown``."""
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def versions(side: ModuleType | None) -> dict[str, str]:

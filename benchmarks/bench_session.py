@@ -52,11 +52,8 @@ The subprocesses use the interpreter that runs this script.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib.util
 import json
 import os
-import platform
 import re
 import statistics
 import subprocess
@@ -67,7 +64,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+
+from _environment import load_average, machine, source_fingerprint
 
 BARE = "bare"
 MEMSTORE = "memstore"
@@ -159,7 +157,7 @@ class Run:
     passed: int
 
 
-def _environment() -> dict[str, str]:
+def _subprocess_environment() -> dict[str, str]:
     env = dict(os.environ)
     for name in (
         "PYTEST_ADDOPTS",
@@ -185,7 +183,7 @@ def run_once(configuration: str, cwd: Path, n: int, report: Path) -> Run:
     if configuration == JSON and report.exists():
         report.unlink()
     args = command(configuration, report)
-    env = _environment()
+    env = _subprocess_environment()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
@@ -214,51 +212,6 @@ def check_report(report: Path, n: int) -> None:
 
 
 # -- environment -------------------------------------------------------------------
-
-
-def source_fingerprint() -> str:
-    """Return where ``pytest_memstore`` is imported from and a hash of its sources."""
-    spec = importlib.util.find_spec("pytest_memstore")
-    if spec is None or spec.origin is None:
-        return "not importable"
-    package = Path(spec.origin).parent
-    digest = hashlib.sha256()
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return f"{package} (sha256 {digest.hexdigest()[:12]})"
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def machine() -> dict[str, Any]:
-    affinity = getattr(os, "sched_getaffinity", None)
-    return {
-        "platform": platform.platform(),
-        "python": f"{platform.python_implementation()} {sys.version.split()[0]}",
-        "executable": sys.executable,
-        "cpu": cpu_model(),
-        "nproc": len(affinity(0)) if affinity is not None else os.cpu_count(),
-        "cpu_count": os.cpu_count(),
-        "load average at start": load_average(),
-    }
-
-
-def load_average() -> str:
-    """Return the 1, 5 and 15 minute load averages, or ``unknown``."""
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        return "unknown"
 
 
 def versions() -> dict[str, str]:
