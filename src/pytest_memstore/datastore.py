@@ -98,7 +98,8 @@ class InMemoryDatastore:
     name : `str`, optional
         Defaults to a unique ``InMemoryDatastore@<n>``.
     bridgeManager : `BridgeManager`, optional
-        Where the registry bridge comes from; a private one by default.
+        Where the registry bridge comes from; without one the store makes
+        a bridge of its own.
     constraints : mapping, optional
         ``{"accept": [...], "reject": [...]}``, see `Constraints`.
     copy_on_put : `bool`, optional
