@@ -651,3 +651,20 @@ def test_rolling_back_a_put_that_another_thread_trashed_leaves_no_stray_trash() 
     assert not store.exists(ref)
     assert store.bridge.trashed_ids == frozenset()
     assert store.consistency_problems() == []
+
+
+def test_a_rollback_keeps_a_trash_another_thread_made_since() -> None:
+    factory = default_storage_classes()
+    store = InMemoryDatastore(storageClasses=factory)
+    ref = DatasetRef(_metric_type(factory), {"instrument": "DummyCam", "visit": 1})
+    store.put({"v": 1}, ref)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.trash(ref)
+        other = threading.Thread(target=store.trash, args=([ref],))
+        other.start()
+        other.join()
+        raise RuntimeError("roll back")
+    # The other thread's trash was outside this transaction: it stands.
+    assert store.bridge.trashed_ids == {ref.id}
+    assert store.exists(ref)
+    assert store.consistency_problems() == []

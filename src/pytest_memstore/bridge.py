@@ -13,6 +13,20 @@ if TYPE_CHECKING:
     from .transaction import DatastoreTransaction
 
 
+class TrashEntry:
+    """One ref's place in the trash, made anew by every call that trashes it.
+
+    Undoing a trash call restores an entry only while the entry that call
+    made is still there: if another call (say, in another thread) trashed the
+    same ref since, that later call's entry stands.
+    """
+
+    __slots__ = ("ref",)
+
+    def __init__(self, ref: DatasetRef) -> None:
+        self.ref = ref
+
+
 class EphemeralBridge:
     """The records of one datastore in an in-memory registry.
 
@@ -30,7 +44,7 @@ class EphemeralBridge:
     def __init__(self, datastoreName: str) -> None:
         self.datastoreName = datastoreName
         self._known: dict[DatasetId, DatasetRef] = {}
-        self._trash: dict[DatasetId, DatasetRef] = {}
+        self._trash: dict[DatasetId, TrashEntry] = {}
 
     def insert(self, refs: Iterable[DatasetRef]) -> None:
         """Record that these datasets are held by the datastore."""
@@ -50,23 +64,34 @@ class EphemeralBridge:
         """Put these datasets in the trash; return how many were newly trashed.
 
         Refs are not checked against the records. When ``transaction`` rolls
-        back, exactly the refs this call trashed leave the trash again.
+        back, the trash is as it was before this call: refs this call trashed
+        leave it, refs already trashed stay. A ref trashed again since by
+        another call stays trashed.
         """
         trash = self._trash
-        added = []
+        changes = []
+        added = 0
         for ref in refs:
-            if ref.id not in trash:
-                trash[ref.id] = ref
-                added.append(ref)
-        if added and transaction is not None:
-            transaction.registerUndo("moveToTrash", self._untrash, added)
-        return len(added)
+            entry = TrashEntry(ref)
+            previous = trash.get(ref.id)
+            trash[ref.id] = entry
+            if previous is None:
+                added += 1
+            changes.append((ref.id, entry, previous))
+        if changes and transaction is not None:
+            transaction.registerUndo("moveToTrash", self._restore_trash, changes)
+        return added
 
-    def _untrash(self, refs: list[DatasetRef]) -> None:
+    def _restore_trash(
+        self, changes: list[tuple[DatasetId, TrashEntry, TrashEntry | None]]
+    ) -> None:
         trash = self._trash
-        for ref in refs:
-            if trash.get(ref.id) is ref:
-                trash.pop(ref.id, None)
+        for dataset_id, entry, previous in reversed(changes):
+            if trash.get(dataset_id) is entry:
+                if previous is None:
+                    del trash[dataset_id]
+                else:
+                    trash[dataset_id] = previous
 
     def check(self, ids: Iterable[DatasetId]) -> set[DatasetId]:
         """Return those of ``ids`` the bridge records, trashed or not."""
@@ -87,7 +112,7 @@ class EphemeralBridge:
 
     def trashed_refs(self) -> list[DatasetRef]:
         """Return the refs now in the trash, oldest first."""
-        return list(self._trash.values())
+        return [entry.ref for entry in self._trash.values()]
 
     @property
     def known_ids(self) -> frozenset[DatasetId]:
@@ -119,9 +144,9 @@ class EphemeralBridge:
         """
         trash = self._trash
         if selected_ids is None:
-            refs = list(trash.values())
+            refs = [entry.ref for entry in trash.values()]
         else:
-            refs = [trash[i] for i in dict.fromkeys(selected_ids) if i in trash]
+            refs = [trash[i].ref for i in dict.fromkeys(selected_ids) if i in trash]
         yield refs, None
         if dry_run:
             return

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar, NamedTuple, NoReturn
 
-from .bridge import BridgeManager, EphemeralBridge
+from .bridge import BridgeManager, EphemeralBridge, TrashEntry
 from .constraints import Constraints
 from .counts import OperationCounts
 from .errors import DatasetTypeNotSupportedError, DatastoreValidationError
@@ -271,7 +271,7 @@ class InMemoryDatastore:
         previous_obj: Any,
         orphan: tuple[DatasetId, Any] | None,
         previous_known: DatasetRef | None,
-        previous_trashed: DatasetRef | None,
+        previous_trashed: TrashEntry | None,
     ) -> None:
         dataset_id = record.dataset_id
         with self._lock:
