@@ -6,25 +6,26 @@ __all__ = ["BridgeManager", "EphemeralBridge"]
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .model import DatasetId, DatasetRef
     from .transaction import DatastoreTransaction
 
 
-class TrashEntry:
+class TrashEntry(NamedTuple):
     """One ref's place in the trash, made anew by every call that trashes it.
 
     Undoing a trash call restores an entry only while the entry that call
-    made is still there: if another call (say, in another thread) trashed the
-    same ref since, that later call's entry stands.
+    made is still there (compared by identity): if another call, say in
+    another thread, trashed the same ref since, that later call's entry
+    stands. A named tuple, as it is the cheapest object to make.
     """
 
-    __slots__ = ("ref",)
+    ref: DatasetRef
 
-    def __init__(self, ref: DatasetRef) -> None:
-        self.ref = ref
+
+_new_entry = tuple.__new__
 
 
 class EphemeralBridge:
@@ -69,18 +70,19 @@ class EphemeralBridge:
         another call stays trashed.
         """
         trash = self._trash
+        before = len(trash)
+        if transaction is None:
+            for ref in refs:
+                trash[ref.id] = _new_entry(TrashEntry, (ref,))
+            return len(trash) - before
         changes = []
-        added = 0
         for ref in refs:
-            entry = TrashEntry(ref)
-            previous = trash.get(ref.id)
+            entry = _new_entry(TrashEntry, (ref,))
+            changes.append((ref.id, entry, trash.get(ref.id)))
             trash[ref.id] = entry
-            if previous is None:
-                added += 1
-            changes.append((ref.id, entry, previous))
-        if changes and transaction is not None:
+        if changes:
             transaction.registerUndo("moveToTrash", self._restore_trash, changes)
-        return added
+        return len(trash) - before
 
     def _restore_trash(
         self, changes: list[tuple[DatasetId, TrashEntry, TrashEntry | None]]
