@@ -67,7 +67,6 @@ import argparse
 import gc
 import importlib
 import importlib.util
-import json
 import statistics
 import sys
 import time
@@ -75,12 +74,11 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
-from _environment import load_average, machine, source_fingerprint
+import _environment
 
 from pytest_memstore import DatasetRef, DatasetType, InMemoryDatastore, default_storage_classes
 
@@ -94,6 +92,13 @@ DAF = "daf_butler"
 MEMSTORE = "memstore"
 FLOOR = "floor"
 IMPLEMENTATIONS = (DAF, MEMSTORE, FLOOR)
+
+SIZES: tuple[_environment.Size, ...] = (
+    ("--n", 20_000, "refs per workload"),
+    ("--rounds", 5, "interleaved rounds; medians are shown"),
+    ("--stores", 2_000, "stores built per round"),
+)
+"""The integer options, in the order ``--help`` lists them first."""
 
 OPERATIONS: tuple[tuple[str, str], ...] = (
     ("store", "store construction"),
@@ -349,12 +354,7 @@ def run_extra(impl: Implementation, n_stores: int) -> dict[str, float]:
 
 
 def versions(side: ModuleType | None) -> dict[str, str]:
-    found = {"pytest-memstore sources": source_fingerprint()}
-    for name in ("pytest-memstore", "pytest", "pluggy", "attrs"):
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "missing"
+    found = _environment.package_versions()
     if side is not None:
         found.update({k: v for k, v in side.versions().items() if k != "python"})
     return found
@@ -448,12 +448,10 @@ def targets(med: dict[str, dict[str, float]]) -> list[str]:
             growth <= max(1.5, 1.2 * floor_growth),
         )
     )
-    lines = ["| target | measured | met |", "|---|---:|:---:|"]
-    for label, value, unit, met in rows:
-        shown = "n/a" if value is None else f"{value:.2f}{unit}"
-        verdict = "n/a" if met is None else ("yes" if met else "**no**")
-        lines.append(f"| {label} | {shown} | {verdict} |")
-    return lines
+    return _environment.targets_table(
+        (label, "n/a" if value is None else f"{value:.2f}{unit}", met)
+        for label, value, unit, met in rows
+    )
 
 
 # -- main --------------------------------------------------------------------------
@@ -463,20 +461,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time datastore operations: pytest-memstore, daf_butler, raw-dict floor."
     )
-    parser.add_argument("--n", type=int, default=20_000, help="refs per workload (default 20000)")
-    parser.add_argument(
-        "--rounds", type=int, default=5, help="interleaved rounds; medians are shown (default 5)"
-    )
-    parser.add_argument(
-        "--stores", type=int, default=2_000, help="stores built per round (default 2000)"
-    )
+    _environment.add_size_arguments(parser, SIZES)
     parser.add_argument("--json", type=Path, metavar="PATH", help="save the raw results here")
     parser.add_argument(
         "--no-daf", action="store_true", help="skip daf_butler even when it is importable"
     )
     args = parser.parse_args(argv)
-    if args.n < 1 or args.rounds < 1 or args.stores < 1:
-        parser.error("--n, --rounds and --stores must be positive")
+    _environment.require_positive(parser, args, SIZES)
     return args
 
 
@@ -504,13 +495,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         print(f"daf_butler column SKIPPED: {skip_reason}\n")
 
-    env = {"machine": machine(), "versions": versions(side)}
-    print("## Machine\n")
-    for key, value in env["machine"].items():
-        print(f"- {key}: {value}")
-    print("\n## Versions\n")
-    for key, value in env["versions"].items():
-        print(f"- {key}: {value}")
+    env = {"machine": _environment.machine(python_build=True), "versions": versions(side)}
+    _environment.print_environment(env)
     print(
         f"\nN={n} refs, 4N={4 * n}, {n_stores} stores per round, {rounds} interleaved rounds, "
         "gc paused in every timed section; medians in µs per operation.\n",
@@ -528,24 +514,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     extra: dict[str, dict[str, list[float]]] = {impl.name: {} for impl in impls}
     orders = []
     started = time.perf_counter()
-    for round_index in range(rounds):
-        shift = round_index % len(impls)
-        order = impls[shift:] + impls[:shift]
+    for round_index, order in _environment.interleaved(impls, rounds):
         orders.append([impl.name for impl in order])
         for impl in order:
             for op, value in run_workload(impl, n, n_stores, objs, objs_4n).items():
                 results[impl.name].setdefault(op, []).append(value)
             for label, value in run_extra(impl, n_stores).items():
                 extra[impl.name].setdefault(label, []).append(value)
-        print(
-            f"round {round_index + 1}/{rounds} done ({' -> '.join(orders[-1])}), "
-            f"{time.perf_counter() - started:.1f} s",
-            file=sys.stderr,
-            flush=True,
-        )
+        _environment.report_round(round_index, rounds, orders[-1], started)
 
-    env["machine"]["load average at end"] = load_average()
-    print(f"load average at end: {env['machine']['load average at end']}\n")
+    _environment.note_end_load(env)
     med = medians(results)
     print("## Operations (median of the rounds)\n")
     print("\n".join(table(med)))
@@ -572,9 +550,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "medians": med,
             "minima": minima(results),
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        print(f"\nraw results written to {args.json}")
+        _environment.write_json(args.json, payload)
     return 0
 
 

@@ -65,13 +65,20 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from _environment import load_average, machine, source_fingerprint
+import _environment
 
 BARE = "bare"
 MEMSTORE = "memstore"
 JSON = "memstore+json"
 CONFIGURATIONS = (BARE, MEMSTORE, JSON)
 REPORT_NAME = "memstore-report.json"
+
+SIZES: tuple[_environment.Size, ...] = (
+    ("--n", 2_000, "tests in the suite"),
+    ("--rounds", 3, "interleaved rounds; medians are shown"),
+    ("--per-module", 100, "tests per generated file"),
+)
+"""The integer options, in the order ``--help`` lists them first."""
 
 _SUMMARY = re.compile(r"(\d+) passed.* in ([0-9.]+)s")
 
@@ -215,12 +222,7 @@ def check_report(report: Path, n: int) -> None:
 
 
 def versions() -> dict[str, str]:
-    found = {"pytest-memstore sources": source_fingerprint()}
-    for name in ("pytest-memstore", "pytest", "pluggy", "attrs"):
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = "missing"
+    found = _environment.package_versions()
     plugins = []
     for entry in metadata.entry_points(group="pytest11"):
         dist = getattr(entry, "dist", None)
@@ -253,12 +255,11 @@ def table(
 
 def targets(runs: dict[str, list[Run]]) -> list[str]:
     wall = {c: statistics.median(r.wall for r in runs[c]) for c in CONFIGURATIONS}
-    lines = ["| target | measured (median wall) | met |", "|---|---:|:---:|"]
+    rows = []
     for c, goal in ((MEMSTORE, 1.10), (JSON, 1.15)):
         ratio = wall[c] / wall[BARE]
-        verdict = "yes" if ratio <= goal else "**no**"
-        lines.append(f"| {c} / bare ≤ {goal:.2f}x | {ratio:.3f}x | {verdict} |")
-    return lines
+        rows.append((f"{c} / bare ≤ {goal:.2f}x", f"{ratio:.3f}x", ratio <= goal))
+    return _environment.targets_table(rows, measured="measured (median wall)")
 
 
 # -- main --------------------------------------------------------------------------
@@ -268,13 +269,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time a generated pytest suite: bare dict fixture vs the memstore plugin."
     )
-    parser.add_argument("--n", type=int, default=2_000, help="tests in the suite (default 2000)")
-    parser.add_argument(
-        "--rounds", type=int, default=3, help="interleaved rounds; medians are shown (default 3)"
-    )
-    parser.add_argument(
-        "--per-module", type=int, default=100, help="tests per generated file (default 100)"
-    )
+    _environment.add_size_arguments(parser, SIZES)
     parser.add_argument(
         "--ref-style",
         choices=("fixture", "helper"),
@@ -287,8 +282,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--keep", type=Path, metavar="DIR", help="generate the suites in DIR and keep them"
     )
     args = parser.parse_args(argv)
-    if args.n < 1 or args.rounds < 1 or args.per_module < 1:
-        parser.error("--n, --rounds and --per-module must be positive")
+    _environment.require_positive(parser, args, SIZES)
     return args
 
 
@@ -305,32 +299,20 @@ def measure(root: Path, args: argparse.Namespace) -> tuple[dict[str, list[Run]],
     runs: dict[str, list[Run]] = {c: [] for c in CONFIGURATIONS}
     orders = []
     started = time.perf_counter()
-    for round_index in range(args.rounds):
-        shift = round_index % len(CONFIGURATIONS)
-        order = list(CONFIGURATIONS[shift:] + CONFIGURATIONS[:shift])
+    for round_index, order in _environment.interleaved(CONFIGURATIONS, args.rounds):
         orders.append(order)
         for configuration in order:
             runs[configuration].append(
                 run_once(configuration, directories[configuration], n, report)
             )
-        print(
-            f"round {round_index + 1}/{args.rounds} done ({' -> '.join(order)}), "
-            f"{time.perf_counter() - started:.1f} s",
-            file=sys.stderr,
-            flush=True,
-        )
+        _environment.report_round(round_index, args.rounds, order, started)
     return runs, orders
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    env = {"machine": machine(), "versions": versions()}
-    print("## Machine\n")
-    for key, value in env["machine"].items():
-        print(f"- {key}: {value}")
-    print("\n## Versions\n")
-    for key, value in env["versions"].items():
-        print(f"- {key}: {value}")
+    env = {"machine": _environment.machine(executable=True), "versions": versions()}
+    _environment.print_environment(env)
     ref_how = (
         "memstore_ref fixture"
         if args.ref_style == "fixture"
@@ -349,8 +331,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="memstore-bench-") as tmp:
             runs, orders = measure(Path(tmp), args)
 
-    env["machine"]["load average at end"] = load_average()
-    print(f"load average at end: {env['machine']['load average at end']}\n")
+    _environment.note_end_load(env)
     print("## Session (median of the rounds)\n")
     print("\n".join(table(runs, args.n, statistics.median)))
     print("\n## Session (best round)\n")
@@ -375,9 +356,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 for c, rs in runs.items()
             },
         }
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-        print(f"\nraw results written to {args.json}")
+        _environment.write_json(args.json, payload)
     return 0
 
 
