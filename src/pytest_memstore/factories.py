@@ -11,8 +11,6 @@ from .datastore import InMemoryDatastore
 from .model import DataId, DatasetId, DatasetRef, DatasetType
 from .storage import StorageClass, StorageClassFactory
 
-STORE_OPTIONS = frozenset({"name", "constraints", "copy_on_put", "copy_on_get"})
-
 
 class StoreOptions(TypedDict, total=False):
     """The options of the ``memstore`` marker and of ``memstore_factory``."""
@@ -21,6 +19,9 @@ class StoreOptions(TypedDict, total=False):
     constraints: Mapping[str, Any]
     copy_on_put: bool
     copy_on_get: bool
+
+
+STORE_OPTIONS = StoreOptions.__optional_keys__
 
 
 def check_store_options(options: Mapping[str, Any], where: str) -> None:
@@ -122,15 +123,11 @@ class RefFactory:
         data_id = DataId(dataId)
         dims = frozenset(data_id) if dimensions is None else frozenset(dimensions)
         parent, _, component = datasetTypeName.partition(".")
+        if "." in component:
+            raise ValueError(f"Dataset type name {datasetTypeName!r} is not valid")
         key = (parent, dims, storageClass)
         datasetType = self._types.get(key)
         if datasetType is None or datasetType.storageClass is not storageClass:
             datasetType = self._types[key] = DatasetType(parent, dims, storageClass)
-        if component and "." in component:
-            raise ValueError(f"Dataset type name {datasetTypeName!r} is not valid")
-        ref = (
-            DatasetRef(datasetType, data_id, run)
-            if id is None
-            else DatasetRef(datasetType, data_id, run, id=id)
-        )
+        ref = DatasetRef(datasetType, data_id, run, id=id)
         return ref.makeComponentRef(component) if component else ref

@@ -51,7 +51,6 @@ class _SessionState:
     strict: bool
     base_storage_classes: StorageClassFactory
     report: Report = attrs.Factory(Report)
-    storage_classes_by_dir: dict[Path, StorageClassFactory] = attrs.Factory(dict)
     json_outcomes: list[str] = attrs.Factory(list)
 
     @property
@@ -223,6 +222,9 @@ class _SessionFixtures:
         self.state = state
         self.item: pytest.Item | None = None
         self.test: _TestState | None = None
+        # Factories after the register hook: by directory (the hook's scope),
+        # and by parent node, which is cheaper to look up than a path.
+        self.shared_by_dir: dict[Path, StorageClassFactory] = {}
         self.shared_by_parent: dict[object, StorageClassFactory] = {}
         self.dataset_types: dict[tuple[str, frozenset[str], StorageClass], DatasetType] = {}
 
@@ -241,7 +243,7 @@ class _SessionFixtures:
         """Return the factory shared by the tests of ``item``'s directory."""
         factory = self.shared_by_parent.get(item.parent)
         if factory is None:
-            by_dir = self.state.storage_classes_by_dir
+            by_dir = self.shared_by_dir
             directory = item.path.parent
             factory = by_dir.get(directory)
             if factory is None:

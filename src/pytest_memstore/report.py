@@ -9,12 +9,10 @@ from typing import Any
 
 import attrs
 
+from .counts import OperationCounts
 from .datastore import InMemoryDatastore
 
-OPERATION_KEYS = (
-    "put", "get", "get_missing", "exists", "trash", "emptied", "forget", "overwrite", "commit",
-    "rollback",
-)
+OPERATION_KEYS = tuple(field.name for field in attrs.fields(OperationCounts))
 COUNT_KEYS = ("stores", *OPERATION_KEYS, "left_datasets", "left_trash")
 BUSY_KEYS = ("put", "get", "get_missing", "exists", "trash", "emptied", "forget")
 _HEADERS = {"get_missing": "missing", "left_datasets": "left", "left_trash": "in_trash"}
