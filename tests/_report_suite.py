@@ -17,7 +17,7 @@ COUNT_KEYS = (
     "stores", "put", "get", "get_missing", "exists", "trash", "emptied", "forget", "overwrite",
     "commit", "rollback", "left_datasets", "left_trash",
 )
-"""The count keys of the JSON report, in the order of the SPEC (written out, not imported)."""
+"""The count keys of the JSON report, in the documented order (written out, not imported)."""
 
 KNOWN_A = """
     import pytest

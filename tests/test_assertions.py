@@ -1,4 +1,4 @@
-"""The assertion helpers (SPEC section 6): what passes, what fails, what the message says."""
+"""The assertion helpers: what passes, what fails, what the message says."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""EphemeralBridge, BridgeManager and DatastoreTransaction (SPEC section 4)."""
+"""EphemeralBridge, BridgeManager and DatastoreTransaction."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""InMemoryDatastore behaviour, by example (SPEC section 5)."""
+"""InMemoryDatastore behaviour, by example."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The default storage classes and the example composite (SPEC section 3)."""
+"""The default storage classes and the example composite."""
 
 from __future__ import annotations
 

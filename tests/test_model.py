@@ -1,4 +1,4 @@
-"""The data model: DataId, DatasetType and DatasetRef (SPEC section 2)."""
+"""The data model: DataId, DatasetType and DatasetRef."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The plugin's fixtures and hooks, used as a downstream test suite uses them (SPEC section 6).
+"""The plugin's fixtures and hooks, used as a downstream test suite uses them.
 
 Behaviour inside one test is checked by using the fixtures here directly (the
 plugin is installed, so this suite gets them like any other); what spans

@@ -1,4 +1,4 @@
-"""The plugin's marker, ini options and ``--help`` (SPEC section 6), through inner pytest runs."""
+"""The plugin's marker, ini options and ``--help``, through inner pytest runs."""
 
 from __future__ import annotations
 

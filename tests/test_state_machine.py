@@ -3,7 +3,7 @@
 The model is two plain containers: ``stored`` (pool index -> the object last
 put) and ``trash`` (pool indexes in the trash). Every operation is applied to
 the store and to the model, and after every operation (inside transactions
-too) the store must agree with the model (SPEC section 5).
+too) the store must agree with the model.
 
 Transactions cannot span rules, so one rule runs a generated *block*: a list
 of operations, possibly holding nested blocks, inside ``with
@@ -11,7 +11,7 @@ store.transaction():``. A block ends by committing or by raising; a raised
 block is either caught right outside its ``with`` (the enclosing block goes
 on) or let through (the enclosing block rolls back too).
 
-Rollback, as the SPEC states it: the block's ``put`` and ``trash`` calls are
+Rollback, as the README documents it: the block's ``put`` and ``trash`` calls are
 undone (so the model returns to its state when the block opened), but
 ``emptyTrash``, ``forget`` and ``remove`` are deliberate deletions that stand.
 The model therefore restores its snapshot and then re-applies every deletion

@@ -1,4 +1,4 @@
-"""Storage classes, their delegates and the factory (SPEC section 3)."""
+"""Storage classes, their delegates and the factory."""
 
 from __future__ import annotations
 

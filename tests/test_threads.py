@@ -1,4 +1,4 @@
-"""One `InMemoryDatastore` used by several threads at once (SPEC section 5).
+"""One `InMemoryDatastore` used by several threads at once.
 
 "Concurrent calls from several threads on one store lose nothing and never
 leave ``datasets``, ``records``, ``related`` and the bridge disagreeing", and
