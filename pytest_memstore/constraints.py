@@ -94,7 +94,7 @@ class Constraints:
         return self.is_empty or self._decide(datasetType, ())
 
     def _decide(self, datasetType: DatasetType, dataIdItems: Iterable[tuple[str, Any]]) -> bool:
-        names = {datasetType.name, datasetType.storageClass.name}
+        names = {datasetType.name, datasetType.storageClass_name}
         parent, component = datasetType.nameAndComponent()
         if component is not None:
             names.add(parent)

@@ -7,6 +7,7 @@ __all__ = [
     "ExampleMetrics",
     "StructuredDataListDelegate",
     "default_storage_classes",
+    "shared_default_storage_classes",
 ]
 
 from collections.abc import Mapping
@@ -119,3 +120,8 @@ def default_storage_classes() -> StorageClassFactory:
     change another. The storage classes themselves are immutable and shared.
     """
     return _DEFAULTS.copy()
+
+
+def shared_default_storage_classes() -> StorageClassFactory:
+    """Return the one factory of defaults that resolves names; do not register in it."""
+    return _DEFAULTS

@@ -80,6 +80,11 @@ class DataId(Mapping[str, DataIdValue]):
             return
         if mapping is None:
             items = values
+        elif type(mapping) is not dict and not isinstance(mapping, Mapping):
+            raise TypeError(
+                "A data ID is a mapping of dimension names to values, such as "
+                f"{{'visit': 1}}; got {type(mapping).__name__}: {mapping!r:.80}"
+            )
         elif values:
             items = {**mapping, **values}
         else:
@@ -145,7 +150,7 @@ def _is_hashable(value: object) -> bool:
     return True
 
 
-def _check_name(instance: DatasetType, attribute: attrs.Attribute[str], name: str) -> None:
+def _check_name(name: str) -> None:
     if not isinstance(name, str) or _NAME_PATTERN.fullmatch(name) is None:
         raise ValueError(
             f"Dataset type name {name!r} is not valid: it must be an identifier, "
@@ -162,7 +167,35 @@ def _as_dimensions(value: Iterable[str]) -> frozenset[str]:
     return dimensions
 
 
-@attrs.frozen(cache_hash=True)
+def _check_storage_class(value: object, role: str, datasetTypeName: str) -> str:
+    """Return the name of a storage class given as an object or a name."""
+    if isinstance(value, str):
+        if value:
+            return value
+    else:
+        name = getattr(value, "name", None)
+        if isinstance(name, str) and callable(getattr(value, "delegate", None)):
+            return name
+    raise TypeError(
+        f"Dataset type {datasetTypeName!r}: {role} must be a StorageClass or the name of one; "
+        f"got {type(value).__name__}: {value!r:.80}"
+    )
+
+
+def _default_storage_class(name: str, datasetTypeName: str) -> StorageClass:
+    """Resolve a storage class name through the default storage classes."""
+    from .defaults import shared_default_storage_classes
+
+    defaults = shared_default_storage_classes()
+    if name in defaults:
+        return defaults.getStorageClass(name)
+    raise KeyError(
+        f"Dataset type {datasetTypeName!r} names storage class {name!r}, which is not one of "
+        "the defaults; a datastore resolves it through its storageClasses factory, or "
+        "pass the StorageClass object"
+    )
+
+
 class DatasetType:
     """A named kind of dataset: its dimensions and its storage class.
 
@@ -172,21 +205,157 @@ class DatasetType:
         ``name`` or ``parent.component``.
     dimensions : iterable of `str`
         The dimensions every data ID of this type must have.
-    storageClass : `StorageClass`
-        How datasets of this type are held in memory.
-    parentStorageClass : `StorageClass`, optional
-        For a component type, the storage class of its composite.
+    storageClass : `StorageClass` or `str`
+        How datasets of this type are held in memory, or the name of a
+        storage class.
+    parentStorageClass : `StorageClass` or `str`, optional
+        For a component type, the storage class (or its name) of its
+        composite.
 
     Raises
     ------
     ValueError
         ``name`` is not a valid dataset type name.
+    TypeError
+        A storage class is neither a `StorageClass` nor a name.
+
+    Notes
+    -----
+    As in daf_butler, a storage class given by name is resolved when it is
+    needed: a datastore resolves it through its own ``storageClasses``
+    factory, and the `storageClass` property through the default storage
+    classes. Two dataset types are equal when their names, dimensions and
+    storage class names are (and, when both hold storage class objects,
+    those are equal too).
     """
 
-    name: str = attrs.field(validator=_check_name)
-    dimensions: frozenset[str] = attrs.field(converter=_as_dimensions)
-    storageClass: StorageClass
-    parentStorageClass: StorageClass | None = attrs.field(default=None, kw_only=True)
+    __slots__ = (
+        "_hash",
+        "_parentStorageClass",
+        "_parentStorageClassName",
+        "_storageClass",
+        "dimensions",
+        "name",
+        "storageClass_name",
+    )
+
+    name: str
+    dimensions: frozenset[str]
+    storageClass_name: str
+    _storageClass: StorageClass | None
+    _parentStorageClass: StorageClass | None
+    _parentStorageClassName: str | None
+    _hash: int
+
+    def __init__(
+        self,
+        name: str,
+        dimensions: Iterable[str],
+        storageClass: StorageClass | str,
+        *,
+        parentStorageClass: StorageClass | str | None = None,
+    ) -> None:
+        _check_name(name)
+        dims = _as_dimensions(dimensions)
+        scName = _check_storage_class(storageClass, "storageClass", name)
+        if parentStorageClass is None:
+            parentName = None
+        else:
+            parentName = _check_storage_class(parentStorageClass, "parentStorageClass", name)
+        _set_field(self, "name", name)
+        _set_field(self, "dimensions", dims)
+        _set_field(self, "storageClass_name", scName)
+        _set_field(self, "_storageClass", None if isinstance(storageClass, str) else storageClass)
+        _set_field(self, "_parentStorageClassName", parentName)
+        _set_field(
+            self,
+            "_parentStorageClass",
+            None if isinstance(parentStorageClass, str) else parentStorageClass,
+        )
+        _set_field(self, "_hash", hash((name, dims, scName, parentName)))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_dataset_type,
+            (
+                self.name,
+                self.dimensions,
+                self._storageClass or self.storageClass_name,
+                self._parentStorageClass or self._parentStorageClassName,
+            ),
+        )
+
+    @property
+    def storageClass(self) -> StorageClass:
+        """The storage class; a name is resolved through the default storage classes.
+
+        Raises
+        ------
+        KeyError
+            The storage class was given by a name that is not a default one.
+        """
+        storageClass = self._storageClass
+        if storageClass is None:
+            storageClass = _default_storage_class(self.storageClass_name, self.name)
+            _set_field(self, "_storageClass", storageClass)
+        return storageClass
+
+    @property
+    def parentStorageClass(self) -> StorageClass | None:
+        """The storage class of the composite of a component type, or `None`."""
+        parent = self._parentStorageClass
+        if parent is None and self._parentStorageClassName is not None:
+            parent = _default_storage_class(self._parentStorageClassName, self.name)
+            _set_field(self, "_parentStorageClass", parent)
+        return parent
+
+    def resolved(self, storageClasses: Any) -> DatasetType:
+        """Return this dataset type with its storage classes as objects.
+
+        Parameters
+        ----------
+        storageClasses : `StorageClassFactory`
+            Resolves storage classes given by name.
+
+        Raises
+        ------
+        KeyError
+            ``storageClasses`` does not know a name; the message names it.
+        """
+        if self._storageClass is not None and (
+            self._parentStorageClassName is None or self._parentStorageClass is not None
+        ):
+            return self
+        storageClass = self._storageClass or _named(storageClasses, self.storageClass_name, self)
+        parent = self._parentStorageClass
+        if parent is None and self._parentStorageClassName is not None:
+            parent = _named(storageClasses, self._parentStorageClassName, self)
+        return DatasetType(self.name, self.dimensions, storageClass, parentStorageClass=parent)
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if type(other) is not DatasetType:
+            return NotImplemented
+        if (
+            self._hash != other._hash
+            or self.name != other.name
+            or self.dimensions != other.dimensions
+            or self.storageClass_name != other.storageClass_name
+            or self._parentStorageClassName != other._parentStorageClassName
+        ):
+            return False
+        mine, theirs = self._storageClass, other._storageClass
+        return mine is None or theirs is None or mine == theirs
+
+    def __hash__(self) -> int:
+        return self._hash
 
     def component(self) -> str | None:
         """Return the component name, or `None` for a non-component type."""
@@ -211,17 +380,18 @@ class DatasetType:
             The storage class has no such component; the message lists the
             valid ones.
         """
-        known = self.storageClass.allComponents()
+        storageClass = self.storageClass
+        known = storageClass.allComponents()
         if component not in known:
             raise KeyError(
-                f"Dataset type {self.name!r} (storage class {self.storageClass.name!r}) has no "
+                f"Dataset type {self.name!r} (storage class {storageClass.name!r}) has no "
                 f"component {component!r}; valid components: {sorted(known) or 'none'}"
             )
         return DatasetType(
             f"{self.name}.{component}",
             self.dimensions,
             known[component],
-            parentStorageClass=self.storageClass,
+            parentStorageClass=storageClass,
         )
 
     def makeCompositeDatasetType(self) -> DatasetType:
@@ -235,12 +405,14 @@ class DatasetType:
         parent, component = self.nameAndComponent()
         if component is None:
             return self
-        if self.parentStorageClass is None:
+        if self._parentStorageClassName is None:
             raise ValueError(
                 f"Dataset type {self.name!r} has no parentStorageClass, so its composite "
                 "type cannot be made"
             )
-        return DatasetType(parent, self.dimensions, self.parentStorageClass)
+        return DatasetType(
+            parent, self.dimensions, self._parentStorageClass or self._parentStorageClassName
+        )
 
     def overrideStorageClass(self, storageClass: StorageClass) -> DatasetType:
         """Return this dataset type with another, compatible storage class.
@@ -250,17 +422,50 @@ class DatasetType:
         ValueError
             ``storageClass`` cannot convert this type's Python type.
         """
-        if storageClass == self.storageClass:
+        current = self.storageClass
+        if storageClass == current:
             return self
-        if not storageClass.can_convert(self.storageClass):
+        if not storageClass.can_convert(current):
             raise ValueError(
-                f"Storage class {storageClass.name!r} cannot convert {self.storageClass.name!r}, "
+                f"Storage class {storageClass.name!r} cannot convert {current.name!r}, "
                 f"so it cannot override the storage class of dataset type {self.name!r}"
             )
-        return attrs.evolve(self, storageClass=storageClass)
+        return DatasetType(
+            self.name,
+            self.dimensions,
+            storageClass,
+            parentStorageClass=self._parentStorageClass or self._parentStorageClassName,
+        )
 
     def __str__(self) -> str:
-        return f"{self.name}[{self.storageClass.name}]"
+        return f"{self.name}[{self.storageClass_name}]"
+
+    def __repr__(self) -> str:
+        parent = (
+            "" if self._parentStorageClassName is None
+            else f", parentStorageClass={self._parentStorageClassName!r}"
+        )
+        return (
+            f"DatasetType({self.name!r}, {sorted(self.dimensions)}, "
+            f"{self.storageClass_name!r}{parent})"
+        )
+
+
+def _rebuild_dataset_type(
+    name: str,
+    dimensions: frozenset[str],
+    storageClass: StorageClass | str,
+    parentStorageClass: StorageClass | str | None,
+) -> DatasetType:
+    return DatasetType(name, dimensions, storageClass, parentStorageClass=parentStorageClass)
+
+
+def _named(storageClasses: Any, name: str, datasetType: DatasetType) -> StorageClass:
+    try:
+        found: StorageClass = storageClasses.getStorageClass(name)
+    except KeyError as err:
+        raise KeyError(f"Dataset type {datasetType.name!r}: {err.args[0]}") from None
+    return found
 
 
 @attrs.frozen(eq=False, init=False)
@@ -309,7 +514,10 @@ class DatasetRef:
         if type(datasetType) is not DatasetType and not isinstance(datasetType, DatasetType):
             raise TypeError(f"datasetType must be a DatasetType; got {type(datasetType).__name__}")
         if type(dataId) is not DataId:
-            dataId = DataId(dataId)
+            try:
+                dataId = DataId(dataId)
+            except TypeError as err:
+                raise TypeError(f"Dataset type {datasetType.name!r}: {err}") from None
         if not datasetType.dimensions.issubset(dataId._items):
             missing = sorted(datasetType.dimensions.difference(dataId._items))
             raise ValueError(
@@ -327,7 +535,7 @@ class DatasetRef:
 
     def _key(self) -> tuple[Any, ...]:
         dt = self.datasetType
-        return (self.id, dt.name, self.dataId, self.run, dt.storageClass.name)
+        return (self.id, dt.name, self.dataId, self.run, dt.storageClass_name)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not DatasetRef:
@@ -377,7 +585,7 @@ class DatasetRef:
 
     def __str__(self) -> str:
         dt = self.datasetType
-        return f"{dt.name}@{self.dataId} [sc={dt.storageClass.name}] (run={self.run} id={self.id})"
+        return f"{dt.name}@{self.dataId} [sc={dt.storageClass_name}] (run={self.run} id={self.id})"
 
     def __repr__(self) -> str:
         return (

@@ -9,6 +9,7 @@ import copy
 import importlib
 import json
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -73,10 +74,11 @@ class StorageClass:
     pytype : `type` or `str`, optional
         The Python type, or its dotted name (imported on first use). `None`
         means any object.
-    components : mapping of `str` to `StorageClass`, optional
-        Components a composite is made of.
-    derivedComponents : mapping of `str` to `StorageClass`, optional
-        Read-only components computed from the composite.
+    components : mapping of `str` to `StorageClass` or `str`, optional
+        Components a composite is made of: each a storage class, or the
+        name of one.
+    derivedComponents : mapping of `str` to `StorageClass` or `str`, optional
+        Read-only components computed from the composite, likewise.
     parameters : iterable of `str`, optional
         Read parameters this storage class understands.
     delegate : `type` or `str`, optional
@@ -88,37 +90,44 @@ class StorageClass:
     Notes
     -----
     A storage class is immutable once built. Two storage classes are equal
-    when their definitions (names of types, delegate, parameters, components
-    and converters) are equal.
+    when their definitions (names of types, delegate, parameters, the storage
+    class names of components, and converters) are equal.
+
+    Component storage classes given by name are resolved on first use,
+    through the first `StorageClassFactory` this storage class was
+    registered in, then through the default storage classes; a name that
+    neither knows is a `KeyError` naming it.
     """
 
     __slots__ = (
+        "__weakref__",
+        "_component_specs",
+        "_components",
         "_converters",
         "_definition",
         "_delegate",
         "_delegate_instance",
+        "_derivedComponents",
+        "_derived_specs",
+        "_factory",
         "_known_parameters",
         "_pytype",
         "_resolved_converters",
         "_resolved_pytype",
-        "components",
-        "derivedComponents",
         "name",
         "parameters",
     )
 
     name: str
     parameters: frozenset[str]
-    components: Mapping[str, StorageClass]
-    derivedComponents: Mapping[str, StorageClass]
 
     def __init__(
         self,
         name: str,
         pytype: _TypeRef | None = None,
         *,
-        components: Mapping[str, StorageClass] | None = None,
-        derivedComponents: Mapping[str, StorageClass] | None = None,
+        components: Mapping[str, StorageClass | str] | None = None,
+        derivedComponents: Mapping[str, StorageClass | str] | None = None,
         parameters: Iterable[str] = (),
         delegate: type[StorageClassDelegate] | str | None = None,
         converters: Mapping[_TypeRef, _Converter | str] | None = None,
@@ -130,13 +139,16 @@ class StorageClass:
         self._resolved_pytype = self._pytype if isinstance(self._pytype, type) else None
         for label, group in (("component", components), ("derived component", derivedComponents)):
             for key, value in (group or {}).items():
-                if not isinstance(value, StorageClass):
+                if not (isinstance(value, StorageClass) or (isinstance(value, str) and value)):
                     raise TypeError(
-                        f"Storage class {name!r}: {label} {key!r} must be a StorageClass; "
-                        f"got {type(value).__name__}"
+                        f"Storage class {name!r}: {label} {key!r} must be a StorageClass or "
+                        f"the name of one; got {type(value).__name__}: {value!r:.80}"
                     )
-        self.components = dict(components or {})
-        self.derivedComponents = dict(derivedComponents or {})
+        self._component_specs = dict(components or {})
+        self._derived_specs = dict(derivedComponents or {})
+        self._components: dict[str, StorageClass] | None = None
+        self._derivedComponents: dict[str, StorageClass] | None = None
+        self._factory: weakref.ref[StorageClassFactory] | None = None
         if isinstance(parameters, str):
             parameters = (parameters,)
         self.parameters = frozenset(parameters)
@@ -148,6 +160,65 @@ class StorageClass:
         self._definition: tuple[Any, ...] | None = None
 
     # -- lazily resolved parts -------------------------------------------
+
+    @property
+    def components(self) -> Mapping[str, StorageClass]:
+        """The components, by name, with names resolved to storage classes.
+
+        Raises
+        ------
+        KeyError
+            A component names a storage class that no factory in use knows.
+        """
+        resolved = self._components
+        if resolved is None:
+            resolved = self._components = self._resolve_components(
+                self._component_specs, "component"
+            )
+        return resolved
+
+    @property
+    def derivedComponents(self) -> Mapping[str, StorageClass]:
+        """The derived components, by name, with names resolved to storage classes.
+
+        Raises
+        ------
+        KeyError
+            A derived component names a storage class that no factory in use
+            knows.
+        """
+        resolved = self._derivedComponents
+        if resolved is None:
+            resolved = self._derivedComponents = self._resolve_components(
+                self._derived_specs, "derived component"
+            )
+        return resolved
+
+    def _resolve_components(
+        self, specs: Mapping[str, StorageClass | str], label: str
+    ) -> dict[str, StorageClass]:
+        resolved = {}
+        for key, value in specs.items():
+            resolved[key] = value if isinstance(value, StorageClass) else self._named(
+                value, f"{label} {key!r}"
+            )
+        return resolved
+
+    def _named(self, name: str, role: str) -> StorageClass:
+        """Resolve a storage class name used by this class."""
+        factory = None if self._factory is None else self._factory()
+        if factory is not None and name in factory:
+            return factory.getStorageClass(name)
+        from .defaults import shared_default_storage_classes
+
+        defaults = shared_default_storage_classes()
+        if name in defaults:
+            return defaults.getStorageClass(name)
+        where = "the factory it is registered in" if factory is not None else "any factory"
+        raise KeyError(
+            f"Storage class {self.name!r}: {role} is storage class {name!r}, which is not "
+            f"registered in {where} nor a default one"
+        )
 
     @property
     def pytype(self) -> type:
@@ -225,7 +296,7 @@ class StorageClass:
 
     def isComposite(self) -> bool:
         """Return whether this storage class has (non-derived) components."""
-        return bool(self.components)
+        return bool(self._component_specs)
 
     def knownParameters(self) -> frozenset[str]:
         """Return this class's parameters and those of its components."""
@@ -303,8 +374,8 @@ class StorageClass:
                 _type_name(self._pytype),
                 _type_name(self._delegate),
                 tuple(sorted(self.parameters)),
-                tuple(sorted((k, v.definition()) for k, v in self.components.items())),
-                tuple(sorted((k, v.definition()) for k, v in self.derivedComponents.items())),
+                tuple(sorted((k, str(v)) for k, v in self._component_specs.items())),
+                tuple(sorted((k, str(v)) for k, v in self._derived_specs.items())),
                 tuple(
                     sorted(
                         (str(_type_name(k)), str(_type_name(v)))
@@ -470,6 +541,9 @@ class StorageClassFactory:
         existing = self._classes.get(storageClass.name)
         if existing is None:
             self._classes[storageClass.name] = storageClass
+            if storageClass._factory is None:
+                # Component names resolve through the first factory it joins.
+                storageClass._factory = weakref.ref(self)
         elif existing != storageClass:
             raise ValueError(
                 f"A different storage class is already registered as {storageClass.name!r}: "
@@ -680,8 +754,8 @@ def _entry_of(storageClass: StorageClass) -> dict[str, Any]:
         "pytype": storageClass._pytype,
         "delegate": storageClass._delegate,
         "parameters": tuple(storageClass.parameters),
-        "components": dict(storageClass.components),
-        "derivedComponents": dict(storageClass.derivedComponents),
+        "components": dict(storageClass._component_specs),
+        "derivedComponents": dict(storageClass._derived_specs),
         "converters": dict(storageClass._converters),
     }
 

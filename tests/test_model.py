@@ -584,3 +584,22 @@ def test_override_ref_with_an_unconvertible_storage_class_is_a_value_error() -> 
     ref = metric_ref()
     with pytest.raises(ValueError, match=r"'StructuredDataList'.*'StructuredDataDict'"):
         ref.overrideStorageClass(LIST)
+
+
+@pytest.mark.parametrize("dataId", ["visit=1", [("visit", 1)], 1, b"visit"])
+def test_a_data_id_that_is_not_a_mapping_is_a_type_error_saying_so(dataId: object) -> None:
+    with pytest.raises(TypeError, match=r"A data ID is a mapping of dimension names to values"):
+        DataId(dataId)  # type: ignore[arg-type]
+
+
+def test_a_ref_whose_data_id_is_not_a_mapping_names_the_dataset_type() -> None:
+    with pytest.raises(TypeError, match=r"'metric'.*A data ID is a mapping.*'visit=1'"):
+        DatasetRef(metric_type(), "visit=1")  # type: ignore[arg-type]
+
+
+def test_memstore_ref_given_a_string_data_id_says_a_data_id_is_a_mapping() -> None:
+    from pytest_memstore import RefFactory, default_storage_classes
+
+    make = RefFactory(default_storage_classes())
+    with pytest.raises(TypeError, match=r"A data ID is a mapping.*\{'visit': 1\}.*'visit=1'"):
+        make("x", "visit=1")  # type: ignore[arg-type]

@@ -195,9 +195,48 @@ def test_derived_components_alone_do_not_make_a_composite() -> None:
 
 
 @pytest.mark.parametrize("group", ["components", "derivedComponents"])
-def test_component_that_is_not_a_storage_class_is_a_type_error(group: str) -> None:
-    with pytest.raises(TypeError, match=r"'Bad'.*'left'.*str"):
-        StorageClass("Bad", Pair, **{group: {"left": "StructuredDataDict"}})  # type: ignore[arg-type]
+@pytest.mark.parametrize("value", [3, "", None, dict])
+def test_component_that_is_neither_a_storage_class_nor_a_name_is_a_type_error(
+    group: str, value: object
+) -> None:
+    with pytest.raises(TypeError, match=r"'Bad'.*'left'.*StorageClass or the name of one"):
+        StorageClass("Bad", Pair, **{group: {"left": value}})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("group", ["components", "derivedComponents"])
+def test_component_given_by_a_default_name_resolves_to_the_default(group: str) -> None:
+    storageClass = StorageClass("Named", Pair, **{group: {"left": "StructuredDataDict"}})
+    default = default_storage_classes().getStorageClass("StructuredDataDict")
+    assert getattr(storageClass, group)["left"] is default
+    assert storageClass.allComponents() == {"left": default}
+
+
+def test_component_names_resolve_through_the_factory_the_class_was_registered_in() -> None:
+    factory = default_storage_classes()
+    rows = StorageClass("Rows", list)
+    table = StorageClass("Table", dict, components={"rows": "Rows"}, derivedComponents={
+        "count": "Integer"})
+    factory.registerStorageClass(table)
+    factory.registerStorageClass(rows)  # registered after: names resolve on first use
+    assert table.components == {"rows": rows}
+    assert table.derivedComponents["count"] is factory.getStorageClass("Integer")
+    assert table.isComposite()
+
+
+def test_an_unknown_component_name_is_a_key_error_naming_it() -> None:
+    table = StorageClass("Table", dict, components={"rows": "NoSuchClass"})
+    assert table.isComposite()  # known without resolving
+    with pytest.raises(KeyError, match=r"'Table'.*component 'rows'.*'NoSuchClass'"):
+        table.components  # noqa: B018
+
+
+def test_a_component_by_name_or_by_object_is_the_same_definition() -> None:
+    assert StorageClass("T", dict, components={"a": "Dict"}) == StorageClass(
+        "T", dict, components={"a": DICT}
+    )
+    assert StorageClass("T", dict, components={"a": "List"}) != StorageClass(
+        "T", dict, components={"a": DICT}
+    )
 
 
 def test_changing_the_given_components_mapping_does_not_change_the_class() -> None:
