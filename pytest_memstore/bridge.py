@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["BridgeManager", "EphemeralBridge"]
+__all__ = ["BridgeManager", "EphemeralBridge", "PriorEntry", "TrashEntry"]
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -23,6 +23,13 @@ class TrashEntry(NamedTuple):
     """
 
     ref: DatasetRef
+
+
+class PriorEntry(NamedTuple):
+    """What the bridge held for one dataset before `insert_with_undo` replaced it."""
+
+    known: DatasetRef | None
+    trashed: TrashEntry | None
 
 
 _new_entry = tuple.__new__
@@ -48,16 +55,55 @@ class EphemeralBridge:
         self._trash: dict[DatasetId, TrashEntry] = {}
 
     def insert(self, refs: Iterable[DatasetRef]) -> None:
-        """Record that these datasets are held by the datastore."""
+        """Record that these datasets are held by the datastore.
+
+        A dataset in the trash leaves it: it was stored again.
+        """
         known = self._known
+        trash = self._trash
         for ref in refs:
             known[ref.id] = ref
+            if trash:
+                trash.pop(ref.id, None)
 
-    def forget(self, refs: Iterable[DatasetRef]) -> None:
-        """Drop these datasets from the records and from the trash."""
+    def insert_with_undo(self, ref: DatasetRef) -> PriorEntry:
+        """Insert one dataset as `insert` does; return what `undo_insert` needs."""
+        dataset_id = ref.id
+        prior = PriorEntry(self._known.get(dataset_id), self._trash.pop(dataset_id, None))
+        self._known[dataset_id] = ref
+        return prior
+
+    def undo_insert(self, dataset_id: DatasetId, prior: PriorEntry) -> None:
+        """Put back what `insert_with_undo` replaced.
+
+        A dataset the bridge did not know before loses any trash entry made
+        since: once the insert is undone, there is nothing left to trash.
+        """
+        if prior.known is None:
+            self._known.pop(dataset_id, None)
+        else:
+            self._known[dataset_id] = prior.known
+        if prior.trashed is not None:
+            self._trash[dataset_id] = prior.trashed
+        elif prior.known is None:
+            self._trash.pop(dataset_id, None)
+
+    def forget(self, refs: Iterable[DatasetRef]) -> int:
+        """Drop these datasets from the records and from the trash.
+
+        Returns
+        -------
+        forgotten : `int`
+            How many of them the bridge knew or had in the trash.
+        """
+        known = self._known
+        trash = self._trash
+        forgotten = 0
         for ref in refs:
-            self._known.pop(ref.id, None)
-            self._trash.pop(ref.id, None)
+            dataset_id = ref.id
+            was_known = known.pop(dataset_id, None) is not None
+            forgotten += trash.pop(dataset_id, None) is not None or was_known
+        return forgotten
 
     def moveToTrash(
         self, refs: Iterable[DatasetRef], transaction: DatastoreTransaction | None
@@ -99,6 +145,10 @@ class EphemeralBridge:
         """Return those of ``ids`` the bridge records, trashed or not."""
         known = self._known
         return {dataset_id for dataset_id in ids if dataset_id in known}
+
+    def lookup(self, dataset_id: DatasetId) -> DatasetRef | None:
+        """Return the ref recorded under ``dataset_id``, or `None`."""
+        return self._known.get(dataset_id)
 
     def __contains__(self, ref: object) -> bool:
         dataset_id = getattr(ref, "id", None)

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar, NamedTuple, NoReturn
 
-from .bridge import BridgeManager, EphemeralBridge, TrashEntry
+from .bridge import BridgeManager, EphemeralBridge, PriorEntry
 from .constraints import Constraints
 from .counts import OperationCounts
+from .defaults import shared_default_storage_classes
 from .errors import DatasetTypeNotSupportedError, DatastoreValidationError
 from .model import DatasetId, DatasetRef, DatasetType
 from .storage import StorageClass, StorageClassFactory
@@ -53,6 +54,21 @@ class StoredMemoryItemInfo(NamedTuple):
     dataset_id: DatasetId
 
 
+class _PutUndo(NamedTuple):
+    """How to undo one put (or one added record) when its transaction rolls back."""
+
+    record: StoredMemoryItemInfo
+    """The record the put wrote; the undo is skipped once another replaced it."""
+    previous: StoredMemoryItemInfo | None
+    """The record it replaced, if any."""
+    previous_obj: Any
+    """The object it replaced under the same ID, or ``_MISSING``."""
+    orphan: tuple[DatasetId, Any] | None
+    """An artifact the put dropped because no other record used it."""
+    bridge_entry: PriorEntry
+    """What the bridge held for the ID before."""
+
+
 class _ThreadState(threading.local):
     transaction: DatastoreTransaction | None = None
 
@@ -78,6 +94,15 @@ def _ref_list(refs: DatasetRef | Iterable[DatasetRef], where: str) -> list[Datas
                 f"{ref!r:.120}"
             )
     return listed
+
+
+def _check_flag(value: object, name: str, where: str) -> None:
+    if value is not True and value is not False:
+        hint = " (pass the refs as refs=...)" if where == "emptyTrash" else ""
+        raise TypeError(
+            f"{where}: {name} must be True or False; got {type(value).__name__}: "
+            f"{value!r:.80}{hint}. Nothing was changed"
+        )
 
 
 def _copy_for(ref: DatasetRef, storageClass: StorageClass, obj: Any, option: str) -> Any:
@@ -191,7 +216,9 @@ class InMemoryDatastore:
             )
         if "." in datasetType.name:
             raise ValueError(f"Cannot put {ref}: it is a component; put its composite instead")
-        storageClass = datasetType.storageClass
+        storageClass = datasetType._storageClass
+        if storageClass is None:
+            storageClass = self._named_storage_class(ref, datasetType.storageClass_name, "put")
         pytype = storageClass._resolved_pytype
         if pytype is not None and isinstance(inMemoryDataset, pytype):
             obj = inMemoryDataset
@@ -208,13 +235,11 @@ class InMemoryDatastore:
         )
         self._acquire()
         try:
-            bridge = self.bridge
-            # The common case (a new ID, no transaction, empty trash) in as
-            # few dict operations as it takes; setdefault leaves an existing
-            # record alone for _replace.
+            # The common case (a new ID, no transaction) in as few dict
+            # operations as it takes; setdefault leaves an existing record
+            # alone for _replace.
             if (
                 not self._open_transactions
-                and not bridge._trash
                 and self.records.setdefault(dataset_id, record) is record
             ):
                 self.datasets[dataset_id] = obj
@@ -222,7 +247,7 @@ class InMemoryDatastore:
                 siblings = self.related.setdefault(dataset_id, fresh)
                 if siblings is not fresh:
                     siblings.add(dataset_id)
-                bridge._known[dataset_id] = ref
+                self.bridge.insert((ref,))
                 self.counts.put += 1
                 return
             self._replace(ref, obj, record, self._thread.transaction)
@@ -239,11 +264,8 @@ class InMemoryDatastore:
     ) -> None:
         """Store ``obj`` over whatever ``ref.id`` held, keeping how to undo it."""
         dataset_id = ref.id
-        bridge = self.bridge
         previous = self.records.get(dataset_id)
         previous_obj = self.datasets.get(dataset_id, _MISSING)
-        previous_known = bridge._known.get(dataset_id)
-        previous_trashed = bridge._trash.pop(dataset_id, None)
         orphan = None
         if previous is not None:
             self.counts.overwrite += 1
@@ -251,52 +273,32 @@ class InMemoryDatastore:
         self.datasets[dataset_id] = obj
         self.records[dataset_id] = record
         self.related.setdefault(dataset_id, set()).add(dataset_id)
-        bridge._known[dataset_id] = ref
+        bridge_entry = self.bridge.insert_with_undo(ref)
         if transaction is not None:
             transaction.registerUndo(
                 "put",
                 self._undo_put,
-                record,
-                previous,
-                previous_obj,
-                orphan,
-                previous_known,
-                previous_trashed,
+                _PutUndo(record, previous, previous_obj, orphan, bridge_entry),
             )
 
-    def _undo_put(
-        self,
-        record: StoredMemoryItemInfo,
-        previous: StoredMemoryItemInfo | None,
-        previous_obj: Any,
-        orphan: tuple[DatasetId, Any] | None,
-        previous_known: DatasetRef | None,
-        previous_trashed: TrashEntry | None,
-    ) -> None:
-        dataset_id = record.dataset_id
+    def _undo_put(self, undo: _PutUndo) -> None:
+        dataset_id = undo.record.dataset_id
         with self._lock:
-            if self.records.get(dataset_id) is not record:
+            if self.records.get(dataset_id) is not undo.record:
                 # Something later (another put, emptyTrash, forget) replaced
                 # or removed this put's work: that later change stands.
                 return
             self._detach(dataset_id)
-            if previous_obj is not _MISSING:
-                self.datasets[dataset_id] = previous_obj
+            if undo.previous_obj is not _MISSING:
+                self.datasets[dataset_id] = undo.previous_obj
+            orphan = undo.orphan
             if orphan is not None and orphan[1] is not _MISSING:
                 self.datasets[orphan[0]] = orphan[1]
+            previous = undo.previous
             if previous is not None:
                 self.records[dataset_id] = previous
                 self.related.setdefault(previous.parentID, set()).add(dataset_id)
-            bridge = self.bridge
-            if previous_known is None:
-                bridge._known.pop(dataset_id, None)
-            else:
-                bridge._known[dataset_id] = previous_known
-            if previous_trashed is not None:
-                bridge._trash[dataset_id] = previous_trashed
-            elif previous is None:
-                # Trashed since by another thread: nothing is left to trash.
-                bridge._trash.pop(dataset_id, None)
+            self.bridge.undo_insert(dataset_id, undo.bridge_entry)
 
     def _detach(self, dataset_id: DatasetId) -> tuple[DatasetId, Any] | None:
         """Drop one record; drop its artifact too if no other record uses it.
@@ -367,12 +369,12 @@ class InMemoryDatastore:
             for ref, info in zip(listed, info_list, strict=True):
                 self.records[ref.id] = info
                 self.related.setdefault(info.parentID, set()).add(ref.id)
-                previous_trashed = self.bridge._trash.pop(ref.id, None)
-                self.bridge._known[ref.id] = ref
+                bridge_entry = self.bridge.insert_with_undo(ref)
                 if transaction is not None:
                     transaction.registerUndo(
-                        "addStoredItemInfo", self._undo_put, info, None, _MISSING, None, None,
-                        previous_trashed,
+                        "addStoredItemInfo",
+                        self._undo_put,
+                        _PutUndo(info, None, _MISSING, None, bridge_entry),
                     )
 
     def getStoredItemInfo(self, ref: DatasetRef) -> StoredMemoryItemInfo:
@@ -438,7 +440,7 @@ class InMemoryDatastore:
                     obj is not _MISSING
                     and parameters is None
                     and storageClass is None
-                    and record.storageClass is datasetType.storageClass
+                    and record.storageClass is datasetType._storageClass
                     and not self.copy_on_get
                     and "." not in datasetType.name
                 ):
@@ -450,9 +452,17 @@ class InMemoryDatastore:
             self._release()
         if obj is _MISSING or record is None:
             raise FileNotFoundError(f"Dataset {ref} is not stored in {self.name}")
-        result = self._read(ref, record, obj, parameters, storageClass)
+        if storageClass is None:
+            readStorageClass = datasetType._storageClass
+            if readStorageClass is None:
+                readStorageClass = self._named_storage_class(
+                    ref, datasetType.storageClass_name, "get"
+                )
+        else:
+            readStorageClass = self._read_storage_class(ref, storageClass)
+        result = self._read(ref, record, obj, parameters, readStorageClass)
         if self.copy_on_get:
-            result = _copy_for(ref, datasetType.storageClass, result, "copy_on_get")
+            result = _copy_for(ref, readStorageClass, result, "copy_on_get")
         with self._lock:
             self.counts.get += 1
         return result
@@ -463,14 +473,9 @@ class InMemoryDatastore:
         record: StoredMemoryItemInfo,
         obj: Any,
         parameters: Mapping[str, Any] | None,
-        storageClass: StorageClass | str | None,
+        readStorageClass: StorageClass,
     ) -> Any:
         datasetType = ref.datasetType
-        readStorageClass = (
-            datasetType.storageClass
-            if storageClass is None
-            else self._read_storage_class(ref, storageClass)
-        )
         writeStorageClass = record.storageClass
         component = datasetType.component()
         derived = component is not None and component in writeStorageClass.derivedComponents
@@ -502,15 +507,23 @@ class InMemoryDatastore:
                 f"Cannot get {ref}: storageClass must be a StorageClass or a name; "
                 f"got {type(storageClass).__name__}"
             )
+        return self._named_storage_class(ref, storageClass, "get")
+
+    def _named_storage_class(self, ref: DatasetRef, name: str, verb: str) -> StorageClass:
+        """Resolve a storage class name through this store's factory.
+
+        Raises
+        ------
+        KeyError
+            The factory does not know the name; the message names the ref.
+        """
         factory = self.storageClasses
         if factory is None:
-            from .defaults import default_storage_classes
-
-            factory = self.storageClasses = default_storage_classes()
+            factory = shared_default_storage_classes()
         try:
-            return factory.getStorageClass(storageClass)
+            return factory.getStorageClass(name)
         except KeyError as err:
-            raise KeyError(f"Cannot get {ref}: {err.args[0]}") from None
+            raise KeyError(f"Cannot {verb} {ref}: {err.args[0]}") from None
 
     def exists(self, ref: DatasetRef) -> bool:
         """Return whether the dataset is stored here (trashed or not)."""
@@ -595,6 +608,8 @@ class InMemoryDatastore:
         TypeError
             Something other than refs was given.
         """
+        if ignore_errors is not False:
+            _check_flag(ignore_errors, "ignore_errors", "trash")
         if isinstance(ref, DatasetRef):
             with self._lock:
                 record = self.records.get(ref.id)
@@ -637,6 +652,10 @@ class InMemoryDatastore:
         -----
         An artifact is deleted only when no other record refers to it.
         """
+        if ignore_errors is not False:
+            _check_flag(ignore_errors, "ignore_errors", "emptyTrash")
+        if dry_run is not False:
+            _check_flag(dry_run, "dry_run", "emptyTrash")
         selected = None if refs is None else [r.id for r in _ref_list(refs, "emptyTrash")]
         with self._lock, self.bridge.emptyTrash(selected, dry_run) as (trashed, _):
             if dry_run:
@@ -680,13 +699,10 @@ class InMemoryDatastore:
             bridge = self.bridge
             forgotten = 0
             for ref in listed:
-                dataset_id = ref.id
-                known = dataset_id in bridge._known or dataset_id in bridge._trash
-                if dataset_id in self.records:
-                    self._detach(dataset_id)
-                    known = True
-                bridge.forget((ref,))
-                forgotten += known
+                recorded = ref.id in self.records
+                if recorded:
+                    self._detach(ref.id)
+                forgotten += bridge.forget((ref,)) > 0 or recorded
             self.counts.forget += forgotten
 
     def transfer(self, inputDatastore: Any, ref: DatasetRef) -> None:
@@ -732,8 +748,9 @@ class InMemoryDatastore:
     def stored_refs(self) -> list[DatasetRef]:
         """Return the refs of every stored dataset (trashed ones included)."""
         with self._lock:
-            known = self.bridge._known
-            return [known[i] for i in self.records if i in known]
+            lookup = self.bridge.lookup
+            found = (lookup(dataset_id) for dataset_id in self.records)
+            return [ref for ref in found if ref is not None]
 
     def consistency_problems(self) -> list[str]:
         """Return what, if anything, is inconsistent between the tables.
@@ -744,7 +761,7 @@ class InMemoryDatastore:
         """
         problems = []
         with self._lock:
-            known = self.bridge._known
+            known = self.bridge.known_ids
             for dataset_id, record in self.records.items():
                 if record.dataset_id != dataset_id:
                     problems.append(f"record {dataset_id} describes {record.dataset_id}")

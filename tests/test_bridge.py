@@ -187,6 +187,74 @@ def test_empty_trash_dry_run_changes_nothing(
 # -- BridgeManager -----------------------------------------------------------
 
 
+def test_insert_takes_a_ref_out_of_the_trash(
+    bridge: EphemeralBridge, refs: list[DatasetRef]
+) -> None:
+    bridge.moveToTrash(refs[:2], None)  # trashed without being known, as a bulk trash may
+    bridge.insert(refs[:1])
+    assert refs[0] in bridge
+    assert bridge.trashed_ids == {refs[1].id}
+
+
+def test_insert_with_undo_is_put_back_exactly_by_undo_insert(
+    bridge: EphemeralBridge, refs: list[DatasetRef], make_ref: MakeRef
+) -> None:
+    first = refs[0]
+    bridge.insert([first])
+    bridge.moveToTrash([first], None)
+    replacement = make_ref(id=first.id, run="other")
+    prior = bridge.insert_with_undo(replacement)
+    assert bridge.lookup(first.id) is replacement
+    assert first.id not in bridge.trashed_ids
+    bridge.undo_insert(first.id, prior)
+    assert bridge.lookup(first.id) is first
+    assert bridge.trashed_ids == {first.id}
+
+
+def test_undoing_the_insert_of_a_new_ref_drops_a_trash_entry_made_since(
+    bridge: EphemeralBridge, refs: list[DatasetRef]
+) -> None:
+    prior = bridge.insert_with_undo(refs[0])
+    bridge.moveToTrash([refs[0]], None)
+    bridge.undo_insert(refs[0].id, prior)
+    assert bridge.lookup(refs[0].id) is None
+    assert bridge.trashed_ids == frozenset()
+    assert bridge.known_ids == frozenset()
+
+
+def test_forget_says_how_many_it_knew(bridge: EphemeralBridge, refs: list[DatasetRef]) -> None:
+    bridge.insert(refs[:1])
+    bridge.moveToTrash(refs[1:2], None)
+    assert bridge.forget(refs) == 2
+    assert bridge.forget(refs) == 0
+
+
+def test_lookup_returns_the_recorded_ref_or_none(
+    bridge: EphemeralBridge, refs: list[DatasetRef]
+) -> None:
+    bridge.insert(refs[:1])
+    assert bridge.lookup(refs[0].id) is refs[0]
+    assert bridge.lookup(refs[1].id) is None
+
+
+def test_nothing_outside_the_bridge_module_touches_its_state() -> None:
+    import pathlib
+    import re
+
+    import pytest_memstore
+
+    package = pathlib.Path(pytest_memstore.__file__).parent
+    reaching_in = re.compile(r"bridge\)?\._")
+    offenders = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted(package.glob("*.py"))
+        if path.name != "bridge.py"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if reaching_in.search(line)
+    ]
+    assert offenders == []
+
+
 def test_bridge_manager_returns_one_bridge_per_name() -> None:
     manager = BridgeManager()
     first = manager.register("a")

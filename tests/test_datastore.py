@@ -913,3 +913,40 @@ def test_read_storage_class_override_through_the_ref(
     as_float = ref.overrideStorageClass(storage_classes.getStorageClass("Float"))
     got = store.get(as_float)
     assert (got, type(got)) == (5.0, float)
+
+
+# -- flags that must be booleans ---------------------------------------------------------
+
+
+def test_refs_passed_positionally_to_empty_trash_empty_nothing(
+    store: InMemoryDatastore, make_ref: MakeRef
+) -> None:
+    kept, trashed = make_ref(dataId={"visit": 1}), make_ref(dataId={"visit": 2})
+    store.put({"a": 1}, kept)
+    store.put({"b": 2}, trashed)
+    store.trash([kept, trashed])
+    before = StoreSnapshot.of(store)
+    with pytest.raises(TypeError, match=r"emptyTrash: ignore_errors must be True or False; "
+                                        r"got list.*pass the refs as refs=\.\.\..*Nothing"):
+        store.emptyTrash([trashed])  # type: ignore[arg-type]
+    assert_unchanged(store, before)
+    store.emptyTrash(refs=[trashed])
+    assert store.exists(kept)
+    assert not store.exists(trashed)
+
+
+@pytest.mark.parametrize("value", [1, 0, "yes", None])
+def test_empty_trash_and_trash_take_only_booleans_as_flags(
+    store: InMemoryDatastore, make_ref: MakeRef, value: object
+) -> None:
+    ref = make_ref()
+    store.put({"a": 1}, ref)
+    before = StoreSnapshot.of(store)
+    with pytest.raises(TypeError, match="ignore_errors must be True or False"):
+        store.trash(ref, value)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="dry_run must be True or False"):
+        store.emptyTrash(dry_run=value)  # type: ignore[arg-type]
+    assert_unchanged(store, before)
+    store.trash(ref, True)
+    store.emptyTrash(True, None, False)
+    assert not store.exists(ref)
