@@ -285,9 +285,64 @@ def _describe(ref: DatasetRef) -> str:
     )
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 300 else text[:297] + "..."
+_verbosity = 0
+"""pytest's assertion verbosity (``-v`` counts); set by the plugin for its run."""
+
+_WIDTH = 300  # each value in a mismatch message, below -vv
+_DIFFERENCE_WIDTH = 80  # each value in its "first difference" line, below -vv
+
+
+def _follow_verbosity(config: Any) -> Callable[[], None]:
+    """Make the messages follow the assertion verbosity of a pytest ``config``.
+
+    Called by the plugin's ``pytest_configure``; the verbosity is
+    ``verbosity_assertions`` if set (pytest 8 and later), else the number of
+    ``-v``. Returns what restores the verbosity before, for
+    ``config.add_cleanup``: an in-process inner run (pytester's
+    ``runpytest``) shares this module with the run around it.
+    """
+    global _verbosity
+    get_verbosity = getattr(config, "get_verbosity", None)
+    level = get_verbosity("assertions") if get_verbosity else config.getoption("verbose")
+    previous, _verbosity = _verbosity, int(level or 0)
+
+    def restore() -> None:
+        global _verbosity
+        _verbosity = previous
+
+    return restore
+
+
+def _compared(got_label: str, got: Any, expected_label: str, expected: Any) -> str:
+    """Show two unequal values and where they first differ.
+
+    Below ``-vv`` the values are cut to a readable width, and a last line
+    says so; at ``-vv`` and above they are shown whole, as pytest shows its
+    own comparisons.
+    """
+    whole = _verbosity >= 2
+    got_text, expected_text = _repr(got), _repr(expected)
+    lines = [
+        got_label,
+        "  " + (got_text if whole else _cut(got_text, _WIDTH)),
+        expected_label,
+        "  " + (expected_text if whole else _cut(expected_text, _WIDTH)),
+    ]
+    cut = not whole and max(len(got_text), len(expected_text)) > _WIDTH
+    try:
+        difference = first_difference(got, expected)
+    except Exception:  # a value that breaks the search must not hide the failure
+        difference = None
+    # At the top level, two values of one type differ just as shown above.
+    if difference is not None and (
+        difference.path or difference.kind != "value" or type(got) is not type(expected)
+    ):
+        said = difference.describe(None if whole else _DIFFERENCE_WIDTH)
+        lines.append(f"first difference at {difference.where}: {said}")
+        cut = cut or (not whole and said != difference.describe())
+    if cut:
+        lines.append("(values shortened; -vv shows them whole)")
+    return "\n".join(lines)
 
 
 def _near_matches(store: InMemoryDatastore, ref: DatasetRef) -> list[str]:
@@ -407,6 +462,14 @@ def assert_roundtrip(
     -------
     got : `object`
         What ``get`` returned.
+
+    Raises
+    ------
+    AssertionError
+        If a check fails. When a value read back differs from what was
+        expected, the message shows both and where they first differ (see
+        `first_difference`); below pytest's ``-vv`` each value is cut to a
+        readable width, at ``-vv`` it is shown whole.
     """
     __tracebackhide__ = True
     storageClass = ref.datasetType.storageClass
@@ -420,8 +483,12 @@ def assert_roundtrip(
     if got != expected:
         with_parameters = f" with parameters {dict(parameters)}" if parameters else ""
         _fail(
-            f"assert_roundtrip: get{with_parameters} of {_describe(ref)} returned\n"
-            f"  {_short(got)}\nexpected\n  {_short(expected)}"
+            _compared(
+                f"assert_roundtrip: get{with_parameters} of {_describe(ref)} returned",
+                got,
+                "expected",
+                expected,
+            )
         )
     if components:
         delegate = storageClass.delegate()
@@ -430,9 +497,12 @@ def assert_roundtrip(
             have = store.get(ref.makeComponentRef(name))
             if have != want:
                 _fail(
-                    f"assert_roundtrip: component {name!r} of {_describe(ref)} read back as\n"
-                    f"  {_short(have)}\nbut the delegate of {storageClass.name!r} gives\n"
-                    f"  {_short(want)}"
+                    _compared(
+                        f"assert_roundtrip: component {name!r} of {_describe(ref)} read back as",
+                        have,
+                        f"but the delegate of {storageClass.name!r} gives",
+                        want,
+                    )
                 )
     uris = store.getURIs(ref)
     every_uri = [uris.primaryURI, *uris.componentURIs.values()]
