@@ -17,6 +17,7 @@ import attrs
 import pytest
 
 from . import hooks
+from .assertions import _follow_verbosity
 from .datastore import InMemoryDatastore
 from .defaults import default_storage_classes
 from .factories import STORE_OPTIONS, RefFactory, StoreFactory, check_store_options
@@ -117,6 +118,8 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
         base_storage_classes=_ini_storage_classes(config),
     )
     config.pluginmanager.register(_SessionFixtures(state), "memstore-fixtures")
+    # The assertion helpers show values whole at -vv, as pytest's own messages do.
+    config.add_cleanup(_follow_verbosity(config))
 
 
 def _ini_storage_classes(config: pytest.Config) -> StorageClassFactory:

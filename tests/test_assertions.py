@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pytest
@@ -22,9 +22,21 @@ from pytest_memstore import (
     assert_stored,
     assert_trash_empty,
     assert_trash_roundtrip,
+    assertions,
 )
 
 DUMMY = {"instrument": "DummyCam", "visit": 1}
+
+
+@pytest.fixture(autouse=True)
+def verbosity(monkeypatch: pytest.MonkeyPatch) -> Callable[[int], None]:
+    """Messages as without ``-v``, whatever the verbosity of this run; call to change it."""
+
+    def set_verbosity(level: int) -> None:
+        monkeypatch.setattr(assertions, "_verbosity", level)
+
+    set_verbosity(0)
+    return set_verbosity
 
 
 @pytest.fixture
@@ -436,6 +448,181 @@ def test_assert_roundtrip_checks_component_uris_too(
     assert "has URI FileURI('file:///tmp/x')" in message
 
 
+# -- assert_roundtrip: where the values differ --------------------------------------
+
+
+def long_lists() -> tuple[list[int], list[int]]:
+    """Two lists of 100,000 items that differ only at index 50,000: 7 and 8."""
+    got, expected = list(range(100_000)), list(range(100_000))
+    got[50_000], expected[50_000] = 7, 8
+    return got, expected
+
+
+def test_assert_roundtrip_says_where_long_values_first_differ(
+    memstore: InMemoryDatastore, memstore_ref: RefFactory
+) -> None:
+    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    got, expected = long_lists()
+    message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
+    assert_names(message, ref)
+    assert message.endswith(
+        "\nfirst difference at [50000]: got 7, expected 8"
+        "\n(values shortened; -vv shows them whole)"
+    )
+    assert "49999, 7, 50001" not in message
+    assert len(message) < 1200
+
+
+@pytest.mark.parametrize("level", [0, 1])
+def test_below_vv_the_values_are_cut(
+    memstore: InMemoryDatastore,
+    memstore_ref: RefFactory,
+    verbosity: Callable[[int], None],
+    level: int,
+) -> None:
+    verbosity(level)
+    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    got, expected = long_lists()
+    message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
+    assert len(message) < 1200
+    assert "-vv shows them whole" in message
+
+
+@pytest.mark.parametrize("level", [2, 3])
+def test_at_vv_the_values_are_shown_whole(
+    memstore: InMemoryDatastore,
+    memstore_ref: RefFactory,
+    verbosity: Callable[[int], None],
+    level: int,
+) -> None:
+    verbosity(level)
+    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    got, expected = long_lists()
+    message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
+    assert f"returned\n  {got!r}\nexpected\n  {expected!r}\n" in message
+    assert message.endswith("\nfirst difference at [50000]: got 7, expected 8")
+
+
+def test_the_difference_line_cuts_long_values_below_vv(
+    memstore: InMemoryDatastore, memstore_ref: RefFactory, verbosity: Callable[[int], None]
+) -> None:
+    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    got, expected = ["x" * 100], ["y" * 100]
+    message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
+    assert f"returned\n  {got!r}\nexpected\n  {expected!r}\n" in message  # short enough
+    cut_x, cut_y = "'" + "x" * 76 + "...", "'" + "y" * 76 + "..."  # each repr in 80 characters
+    assert message.endswith(
+        f"\nfirst difference at [0]: got {cut_x}, expected {cut_y}"
+        "\n(values shortened; -vv shows them whole)"
+    )
+    verbosity(2)
+    message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
+    assert message.endswith(f"first difference at [0]: got {'x' * 100!r}, expected {'y' * 100!r}")
+
+
+def test_the_difference_line_names_a_missing_key(
+    memstore: InMemoryDatastore, ref: DatasetRef, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memstore, "get", lambda ref, parameters=None: {"a": 1, "b": 2})
+    message = failure(assert_roundtrip, memstore, {"a": 1}, ref)
+    assert message.endswith("\nfirst difference at ['b']: got 2, expected has no such key")
+
+
+def test_the_difference_line_names_types_that_differ(
+    memstore: InMemoryDatastore, memstore_ref: RefFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    monkeypatch.setattr(memstore, "get", lambda ref, parameters=None: (1, 2))
+    message = failure(assert_roundtrip, memstore, [1, 2], ref)
+    assert message.endswith(
+        "\nfirst difference at the top level: got (1, 2) (tuple), expected [1, 2] (list)"
+    )
+
+
+class BrokenMapping(Mapping[str, Any]):
+    """A mapping whose items cannot be read."""
+
+    def __getitem__(self, key: str) -> Any:
+        raise RuntimeError("unreadable")
+
+    def __iter__(self) -> Iterator[str]:
+        raise RuntimeError("unreadable")
+
+    def __len__(self) -> int:
+        return 1
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return "BrokenMapping()"
+
+
+def test_a_value_that_breaks_the_search_still_fails_with_its_message(
+    memstore: InMemoryDatastore, ref: DatasetRef, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(memstore, "get", lambda ref, parameters=None: BrokenMapping())
+    message = failure(assert_roundtrip, memstore, {"a": 1}, ref)
+    assert message.endswith("returned\n  BrokenMapping()\nexpected\n  {'a': 1}")
+
+
+def component_failure(
+    store: InMemoryDatastore,
+    memstore_ref: RefFactory,
+    metrics: ExampleMetrics,
+    monkeypatch: pytest.MonkeyPatch,
+    component: str,
+    wrong: Any,
+) -> str:
+    """The message of assert_roundtrip when ``component`` reads back as ``wrong``."""
+    ref = memstore_ref("metric", DUMMY, "ExampleComposite")
+    real_get = store.get
+
+    def broken_get(ref: DatasetRef, parameters: Any = None) -> Any:
+        if ref.datasetType.component() == component:
+            return wrong
+        return real_get(ref, parameters=parameters)
+
+    monkeypatch.setattr(store, "get", broken_get)
+    return failure(assert_roundtrip, store, metrics, ref)
+
+
+@pytest.mark.parametrize(
+    ("component", "wrong", "line"),
+    [
+        ("summary", {"AM1": 0.0}, "first difference at ['AM1']: got 0.0, expected 5.2"),
+        ("output", {}, "first difference at ['a']: got has no such key, expected [1, 2, 3]"),
+        (
+            "data", [563, 234],
+            "first difference at [2]: got has no item (length 2), expected 456.7 (length 7)",
+        ),
+    ],
+)
+def test_a_component_mismatch_says_where_it_first_differs(
+    memstore: InMemoryDatastore,
+    memstore_ref: RefFactory,
+    metrics: ExampleMetrics,
+    monkeypatch: pytest.MonkeyPatch,
+    component: str,
+    wrong: Any,
+    line: str,
+) -> None:
+    message = component_failure(memstore, memstore_ref, metrics, monkeypatch, component, wrong)
+    assert message.endswith(f"\n{line}")
+
+
+def test_no_difference_line_for_two_plain_values_of_one_type(
+    memstore: InMemoryDatastore,
+    memstore_ref: RefFactory,
+    metrics: ExampleMetrics,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = component_failure(memstore, memstore_ref, metrics, monkeypatch, "counter", 99)
+    assert message.endswith("read back as\n  99\nbut the delegate of 'ExampleComposite' gives\n  7")
+
+
 # -- assert_trash_roundtrip -----------------------------------------------------
 
 
@@ -679,3 +866,71 @@ def test_a_failure_reads_the_same_under_assert_plain(failing_suite: pytest.Pytes
     plain.assert_outcomes(failed=6)
     assert len(error_lines(rewritten)) > 12
     assert error_lines(plain) == error_lines(rewritten)
+
+
+LONG_SUITE = """
+import uuid
+
+from pytest_memstore import assert_roundtrip
+
+
+def test_long(memstore, memstore_ref):
+    ref = memstore_ref("table", {"visit": 1}, "StructuredDataList", id=uuid.UUID(int=1))
+    got, expected = list(range(100_000)), list(range(100_000))
+    got[50_000], expected[50_000] = 7, 8
+    assert_roundtrip(memstore, got, ref, expected=expected)
+"""
+
+
+@pytest.fixture
+def long_suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(test_long=LONG_SUITE)
+    return pytester
+
+
+def test_a_long_mismatch_is_cut_without_vv_and_whole_with_it(
+    long_suite: pytest.Pytester, memstore: InMemoryDatastore, memstore_ref: RefFactory
+) -> None:
+    default = long_suite.runpytest()
+    default.assert_outcomes(failed=1)
+    default.stdout.fnmatch_lines(
+        [
+            "E       first difference at [50000]: got 7, expected 8",
+            "E       (values shortened; -vv shows them whole)",
+        ]
+    )
+    assert "49999, 7, 50001" not in default.stdout.str()
+
+    verbose = long_suite.runpytest("-vv")
+    verbose.assert_outcomes(failed=1)
+    output = verbose.stdout.str()
+    assert "49999, 7, 50001, " in output
+    assert "49999, 8, 50001, " in output
+    assert "E       first difference at [50000]: got 7, expected 8" in output
+    assert "shortened" not in output
+
+    # The inner runs share this module with this run: its verbosity is back.
+    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    got, expected = long_lists()
+    message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
+    assert "-vv shows them whole" in message
+
+
+@pytest.mark.skipif(
+    not hasattr(pytest.Config, "get_verbosity"), reason="verbosity_assertions is new in pytest 8"
+)
+def test_verbosity_assertions_in_the_ini_shows_the_values_whole(
+    long_suite: pytest.Pytester,
+) -> None:
+    long_suite.makeini("[pytest]\nverbosity_assertions = 2\n")
+    result = long_suite.runpytest()
+    result.assert_outcomes(failed=1)
+    assert "49999, 7, 50001, " in result.stdout.str()
+
+
+def test_vv_reaches_xdist_workers(long_suite: pytest.Pytester) -> None:
+    result = long_suite.runpytest_subprocess("-n", "1", "-vv")
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "49999, 7, 50001, " in output
+    assert "E       first difference at [50000]: got 7, expected 8" in output
