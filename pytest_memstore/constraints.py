@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from .foreign import data_id_mapping
+
 if TYPE_CHECKING:
     from .model import DatasetRef, DatasetType
 
@@ -87,7 +89,9 @@ class Constraints:
         """Return whether a dataset with this ref may be stored."""
         if self.is_empty:
             return True
-        return self._decide(ref.datasetType, ref.dataId.items() if self.uses_data_id else ())
+        if not self.uses_data_id:
+            return self._decide(ref.datasetType, ())
+        return self._decide(ref.datasetType, data_id_mapping(ref.dataId).items())
 
     def isAcceptableType(self, datasetType: DatasetType) -> bool:
         """Return the decision for a dataset type, ignoring data IDs."""

@@ -17,6 +17,7 @@ from .constraints import Constraints
 from .counts import OperationCounts
 from .defaults import shared_default_storage_classes
 from .errors import DatasetTypeNotSupportedError, DatastoreValidationError
+from .foreign import error_for, is_ref, missing_ref_parts
 from .model import DatasetId, DatasetRef, DatasetType
 from .storage import StorageClass, StorageClassFactory
 from .transaction import DatastoreTransaction
@@ -74,13 +75,23 @@ class _ThreadState(threading.local):
 
 
 def _reject_non_ref(value: object, where: str) -> NoReturn:
-    raise TypeError(f"{where} expects a DatasetRef; got {type(value).__name__}: {value!r:.120}")
+    raise TypeError(
+        f"{where} expects a DatasetRef; got {_type_name(value)}, which lacks "
+        f"{', '.join(missing_ref_parts(value))}: {value!r:.120}"
+    )
+
+
+def _type_name(value: object) -> str:
+    cls = type(value)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _ref_list(refs: DatasetRef | Iterable[DatasetRef], where: str) -> list[DatasetRef]:
     """Return ``refs`` as a list, checking every element before any change."""
-    if isinstance(refs, DatasetRef):
-        return [refs]
+    if is_ref(refs):
+        return [refs]  # type: ignore[list-item]
     if isinstance(refs, (str, bytes, Mapping)) or not isinstance(refs, Iterable):
         raise TypeError(
             f"{where} expects a DatasetRef or an iterable of DatasetRef; "
@@ -88,10 +99,10 @@ def _ref_list(refs: DatasetRef | Iterable[DatasetRef], where: str) -> list[Datas
         )
     listed = list(refs)
     for position, ref in enumerate(listed):
-        if not isinstance(ref, DatasetRef):
+        if not is_ref(ref):
             raise TypeError(
-                f"{where} expects DatasetRefs; item {position} is a {type(ref).__name__}: "
-                f"{ref!r:.120}"
+                f"{where} expects DatasetRefs; item {position} is a {_type_name(ref)}, which "
+                f"lacks {', '.join(missing_ref_parts(ref))}: {ref!r:.120}"
             )
     return listed
 
@@ -188,9 +199,14 @@ class InMemoryDatastore:
     def __repr__(self) -> str:
         return f"<InMemoryDatastore {self.name!r}: {len(self.records)} records>"
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The names of this datastore: its own, as for any datastore that chains none."""
+        return (self.name,)
+
     # -- writing -----------------------------------------------------------
 
-    def put(self, inMemoryDataset: Any, ref: DatasetRef) -> None:
+    def put(self, inMemoryDataset: Any, ref: DatasetRef, provenance: Any = None) -> None:
         """Store a dataset under its ref.
 
         Putting an ID that is already stored replaces it (a rollback of the
@@ -207,19 +223,28 @@ class InMemoryDatastore:
         ValueError
             ``ref`` is a component ref: put the composite.
         """
-        if type(ref) is not DatasetRef and not isinstance(ref, DatasetRef):
+        if type(ref) is not DatasetRef and not is_ref(ref):
             _reject_non_ref(ref, "put")
         datasetType = ref.datasetType
         if self._constrained and not self._accepts(ref):
-            raise DatasetTypeNotSupportedError(
-                f"Datastore {self.name} does not accept {ref}: its constraints reject it"
+            raise error_for(
+                DatasetTypeNotSupportedError,
+                ref,
+                f"Datastore {self.name} does not accept {ref}: its constraints reject it",
             )
         if "." in datasetType.name:
             raise ValueError(f"Cannot put {ref}: it is a component; put its composite instead")
-        storageClass = datasetType._storageClass
-        if storageClass is None:
-            storageClass = self._named_storage_class(ref, datasetType.storageClass_name, "put")
-        pytype = storageClass._resolved_pytype
+        if type(datasetType) is DatasetType:
+            storageClass = datasetType._storageClass
+            if storageClass is None:
+                storageClass = self._named_storage_class(ref, datasetType.storageClass_name, "put")
+        else:
+            # daf_butler's dataset type resolves its own storage class.
+            storageClass = datasetType.storageClass
+        if type(storageClass) is StorageClass:
+            pytype = storageClass._resolved_pytype
+        else:
+            pytype = storageClass.pytype
         if pytype is not None and isinstance(inMemoryDataset, pytype):
             obj = inMemoryDataset
         else:
@@ -324,6 +349,11 @@ class InMemoryDatastore:
             decision = self._accepted[datasetType] = constraints.isAcceptableType(datasetType)
         return decision
 
+    def put_new(self, in_memory_dataset: Any, ref: DatasetRef) -> Mapping[str, Any]:
+        """Store a dataset, as `put` does; return no refs, as daf_butler's ephemeral stores do."""
+        self.put(in_memory_dataset, ref)
+        return {}
+
     def addStoredItemInfo(
         self, refs: Iterable[DatasetRef], infos: Iterable[StoredMemoryItemInfo]
     ) -> None:
@@ -385,7 +415,7 @@ class InMemoryDatastore:
         FileNotFoundError
             No record for ``ref``.
         """
-        if not isinstance(ref, DatasetRef):
+        if type(ref) is not DatasetRef and not is_ref(ref):
             _reject_non_ref(ref, "getStoredItemInfo")
         try:
             return self.records[ref.id]
@@ -426,7 +456,7 @@ class InMemoryDatastore:
             ``ref`` is not a `DatasetRef`, or the result does not convert to
             the read storage class.
         """
-        if type(ref) is not DatasetRef and not isinstance(ref, DatasetRef):
+        if type(ref) is not DatasetRef and not is_ref(ref):
             _reject_non_ref(ref, "get")
         datasetType = ref.datasetType
         self._acquire()
@@ -440,6 +470,7 @@ class InMemoryDatastore:
                     obj is not _MISSING
                     and parameters is None
                     and storageClass is None
+                    and type(datasetType) is DatasetType
                     and record.storageClass is datasetType._storageClass
                     and not self.copy_on_get
                     and "." not in datasetType.name
@@ -453,11 +484,14 @@ class InMemoryDatastore:
         if obj is _MISSING or record is None:
             raise FileNotFoundError(f"Dataset {ref} is not stored in {self.name}")
         if storageClass is None:
-            readStorageClass = datasetType._storageClass
-            if readStorageClass is None:
-                readStorageClass = self._named_storage_class(
-                    ref, datasetType.storageClass_name, "get"
-                )
+            if type(datasetType) is DatasetType:
+                readStorageClass = datasetType._storageClass
+                if readStorageClass is None:
+                    readStorageClass = self._named_storage_class(
+                        ref, datasetType.storageClass_name, "get"
+                    )
+            else:
+                readStorageClass = datasetType.storageClass
         else:
             readStorageClass = self._read_storage_class(ref, storageClass)
         result = self._read(ref, record, obj, parameters, readStorageClass)
@@ -500,14 +534,24 @@ class InMemoryDatastore:
     def _read_storage_class(
         self, ref: DatasetRef, storageClass: StorageClass | str
     ) -> StorageClass:
-        if isinstance(storageClass, StorageClass):
+        if isinstance(storageClass, str):
+            if type(ref.datasetType) is not DatasetType:
+                # A daf_butler dataset type resolves names through daf_butler's factory.
+                try:
+                    overridden = ref.datasetType.overrideStorageClass(storageClass)  # type: ignore[arg-type]
+                except (KeyError, ValueError, TypeError) as err:
+                    raise type(err)(f"Cannot get {ref}: {err}") from err
+                found: StorageClass = overridden.storageClass
+                return found
+            return self._named_storage_class(ref, storageClass, "get")
+        if isinstance(storageClass, StorageClass) or callable(
+            getattr(storageClass, "delegate", None)
+        ):
             return storageClass
-        if not isinstance(storageClass, str):
-            raise TypeError(
-                f"Cannot get {ref}: storageClass must be a StorageClass or a name; "
-                f"got {type(storageClass).__name__}"
-            )
-        return self._named_storage_class(ref, storageClass, "get")
+        raise TypeError(
+            f"Cannot get {ref}: storageClass must be a StorageClass or a name; "
+            f"got {type(storageClass).__name__}"
+        )
 
     def _named_storage_class(self, ref: DatasetRef, name: str, verb: str) -> StorageClass:
         """Resolve a storage class name through this store's factory.
@@ -527,7 +571,7 @@ class InMemoryDatastore:
 
     def exists(self, ref: DatasetRef) -> bool:
         """Return whether the dataset is stored here (trashed or not)."""
-        if type(ref) is not DatasetRef and not isinstance(ref, DatasetRef):
+        if type(ref) is not DatasetRef and not is_ref(ref):
             _reject_non_ref(ref, "exists")
         self._acquire()
         try:
@@ -559,7 +603,7 @@ class InMemoryDatastore:
         FileNotFoundError
             The dataset is not stored and ``predict`` is false.
         """
-        if not isinstance(ref, DatasetRef):
+        if type(ref) is not DatasetRef and not is_ref(ref):
             _reject_non_ref(ref, "getURIs")
         with self._lock:
             record = self.records.get(ref.id)
@@ -610,16 +654,17 @@ class InMemoryDatastore:
         """
         if ignore_errors is not False:
             _check_flag(ignore_errors, "ignore_errors", "trash")
-        if isinstance(ref, DatasetRef):
+        if type(ref) is DatasetRef or is_ref(ref):
             with self._lock:
-                record = self.records.get(ref.id)
+                single: DatasetRef = ref  # type: ignore[assignment]
+                record = self.records.get(single.id)
                 if record is None or record.parentID not in self.datasets:
                     message = f"Cannot trash {ref}: it is not stored in {self.name}"
                     if ignore_errors:
                         _log.warning("%s (ignored)", message)
                         return
                     raise FileNotFoundError(message)
-                self.counts.trash += self.bridge.moveToTrash([ref], self._thread.transaction)
+                self.counts.trash += self.bridge.moveToTrash([single], self._thread.transaction)
             return
         refs = _ref_list(ref, "trash")
         with self._lock:
@@ -683,7 +728,7 @@ class InMemoryDatastore:
         FileNotFoundError
             The dataset is not stored here.
         """
-        if not isinstance(ref, DatasetRef):
+        if type(ref) is not DatasetRef and not is_ref(ref):
             _reject_non_ref(ref, "remove")
         with self._lock:
             self.trash(ref)
@@ -707,7 +752,7 @@ class InMemoryDatastore:
 
     def transfer(self, inputDatastore: Any, ref: DatasetRef) -> None:
         """Copy one dataset from another datastore into this one."""
-        if not isinstance(ref, DatasetRef):
+        if type(ref) is not DatasetRef and not is_ref(ref):
             _reject_non_ref(ref, "transfer")
         self.put(inputDatastore.get(ref), ref)
 
@@ -839,6 +884,10 @@ class InMemoryDatastore:
         """Do nothing: in-memory records cannot be imported."""
 
     def export_records(self, refs: Iterable[Any]) -> dict[str, Any]:
+        """Return nothing: in-memory records cannot be exported."""
+        return {}
+
+    def export_predicted_records(self, refs: Iterable[Any]) -> dict[str, Any]:
         """Return nothing: in-memory records cannot be exported."""
         return {}
 

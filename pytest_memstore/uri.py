@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
 
+from .foreign import data_id_mapping
+
 if TYPE_CHECKING:
     from .datastore import InMemoryDatastore
     from .model import DatasetRef
@@ -36,7 +38,7 @@ class MemoryURI:
         self._store = None if store is None or predicted else weakref.ref(store)
         self.netloc = ref.datasetType.name
         self.path = f"/{ref.id}"
-        self.query = urlencode(list(ref.dataId.items()))
+        self.query = urlencode(list(data_id_mapping(ref.dataId).items()))
         self.fragment = "predicted" if predicted else ""
 
     def geturl(self) -> str:
