@@ -81,10 +81,14 @@ class DataId(Mapping[str, DataIdValue]):
         if mapping is None:
             items = values
         elif type(mapping) is not dict and not isinstance(mapping, Mapping):
-            raise TypeError(
-                "A data ID is a mapping of dimension names to values, such as "
-                f"{{'visit': 1}}; got {type(mapping).__name__}: {mapping!r:.80}"
-            )
+            # daf_butler's DataCoordinate is no mapping but has one.
+            inner = getattr(mapping, "mapping", None)
+            if not isinstance(inner, Mapping):
+                raise TypeError(
+                    "A data ID is a mapping of dimension names to values, such as "
+                    f"{{'visit': 1}}; got {type(mapping).__name__}: {mapping!r:.80}"
+                )
+            items = {**inner, **values}
         elif values:
             items = {**mapping, **values}
         else:
