@@ -324,6 +324,8 @@ class _Parser:
             return self.membership(left, self.value_list(), negated, start)
         if token.kind == "arith":
             self.fail("a comparison")
+        if token.kind == "comma":
+            _unsupported(self.text, "a tuple", start.position)
         raise InvalidQueryError(
             f"Cannot parse where {self.text!r}: {start.text!r} at position {start.position} is "
             "not a condition; compare it with =, !=, <, <=, >, >= or IN"
