@@ -35,6 +35,7 @@ from .storage import StorageClass, StorageClassFactory
 from .transaction import DatastoreTransaction
 
 _GLOB_CHARACTERS = frozenset("*?[")
+_EMPTY: Mapping[Any, Any] = {}
 
 
 def required_data_id(dataId: DataId, dimensions: frozenset[str]) -> DataId:
@@ -645,9 +646,11 @@ class InMemoryRegistry:
                 raise ConflictingDefinitionError(
                     f"Dataset ID {ref.id} is registered for {existing}; cannot add {ref}"
                 )
-            registered = self.get_dataset_type(ref.datasetType.name)
-            if registered.dimensions != ref.datasetType.dimensions or not (
-                registered.storageClass.can_convert(ref.datasetType.storageClass)
+            given = ref.datasetType
+            registered = self.get_dataset_type(given.name)
+            if registered is not given and (
+                registered.dimensions != given.dimensions
+                or not registered.storageClass.can_convert(given.storageClass)
             ):
                 raise ValueError(
                     f"Dataset type of {ref} is inconsistent with the registered definition "
@@ -790,13 +793,25 @@ class InMemoryRegistry:
         MissingCollectionError
             A collection does not exist.
         """
-        with self._lock:
-            for collection in self._flatten(collections):
-                table = collection.datasets.get(name)
-                if table is not None:
-                    ref = table.get(key)
+        # Lock-free: each step is one dict lookup, and a chain's children are
+        # replaced as a whole (a tuple), never changed in place.
+        get_collection = self._collections.get
+        for collection_name in collections:
+            collection = get_collection(collection_name)
+            if collection is None:
+                self._collection(collection_name)  # raises MissingCollectionError
+                continue  # pragma: no cover - added meanwhile by another thread
+            if collection.type is CollectionType.CHAINED:
+                with self._lock:
+                    path = self._flatten(collection.children)
+                for member in path:
+                    ref = member.datasets.get(name, _EMPTY).get(key)
                     if ref is not None:
                         return ref
+                continue
+            ref = collection.datasets.get(name, _EMPTY).get(key)
+            if ref is not None:
+                return ref
         return None
 
     def query(

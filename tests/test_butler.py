@@ -610,3 +610,19 @@ def test_concurrent_puts_of_distinct_data_ids(butler: InMemoryButler) -> None:
         thread.join()
     assert len(butler.query_datasets("calexp", limit=None)) == 800
     assert butler.datastore.consistency_problems() == []
+
+
+def test_exists_combines_registry_and_datastore(butler: InMemoryButler) -> None:
+    Existence = DatasetExistence
+    ref = butler.put({"a": 1}, "calexp", DID)
+    loose = type(ref)(ref.datasetType, {**DID, "visit": 7}, "run")
+    butler.datastore.put({"b": 2}, loose)  # stored, but never recorded
+    assert butler.exists(loose) == Existence.DATASTORE | Existence._ARTIFACT
+    assert butler.exists(loose, full_check=False) == Existence.DATASTORE | Existence._ASSUMED
+    butler.pruneDatasets([ref], disassociate=False, unstore=True)
+    assert butler.exists(ref) == Existence.RECORDED
+    assert butler.exists(ref, full_check=False) == Existence.RECORDED | Existence._ASSUMED
+    assert butler.exists("calexp", DID, full_check=False) == Existence.RECORDED | Existence._ASSUMED
+    assert butler.exists("calexp", visit=3, instrument="x", full_check=False) == (
+        Existence.UNRECOGNIZED
+    )
