@@ -496,8 +496,14 @@ class InMemoryButler:
         if timespan is not None:
             _no_timespan("get")
         ref = self._find_ref(datasetRefOrType, dataId, collections, kwargs)
-        if storageClass is not None and not isinstance(storageClass, StorageClass):
+        if storageClass is not None:
             storageClass = self.registry_state.resolve_storage_class(storageClass)
+            current = ref.datasetType.storageClass
+            if not storageClass.can_convert(current):
+                raise ValueError(
+                    f"The new storage class ({storageClass.name}) is not compatible with the "
+                    f"existing storage class ({current.name}) of {ref}"
+                )
         return self.datastore.get(ref, parameters=parameters, storageClass=storageClass)
 
     def getDeferred(

@@ -56,7 +56,9 @@ DAF_BUTLER_STORAGE_CLASSES = {
                 "data": "StructuredDataList",
             },
             "derivedComponents": {"counter": "int"},
-        }
+        },
+        # A read storage class for StructuredDataList datasets.
+        "TupleList": {"pytype": "tuple", "converters": {"list": "tuple"}},
     }
 }
 
@@ -151,7 +153,11 @@ class MemstoreSide(Side):
         for name in (*_ERROR_NAMES, "ConflictingDefinitionError", "CollectionType",
                      "DatasetExistence"):
             setattr(self, name, getattr(pytest_memstore, name))
-        self.butler = pytest_memstore.InMemoryButler(run=RUN)
+        storageClasses = pytest_memstore.default_storage_classes()
+        storageClasses.registerStorageClass(
+            pytest_memstore.StorageClass("TupleList", tuple, converters={list: tuple})
+        )
+        self.butler = pytest_memstore.InMemoryButler(run=RUN, storageClasses=storageClasses)
 
     def dataset_type(self, name: str, dimensions: Iterable[str], storageClass: str) -> Any:
         return self.module.DatasetType(

@@ -249,6 +249,20 @@ def test_read_parameters(side: Side) -> None:
         side.butler.get("metrics", CALEXP, parameters={"nope": 1})
 
 
+def test_read_storage_class_override(side: Side) -> None:
+    side.register("pixels", ["instrument", "visit"], "StructuredDataList")
+    ref = side.butler.put([1, 2, 3], "pixels", CALEXP)
+    assert side.butler.get("pixels", CALEXP, storageClass="TupleList") == (1, 2, 3)
+    assert side.butler.get(ref, storageClass="TupleList") == (1, 2, 3)
+    assert side.butler.getDeferred(ref, storageClass="TupleList").get() == (1, 2, 3)
+    found = side.butler.find_dataset("pixels", CALEXP, storage_class="TupleList")
+    assert found.datasetType.storageClass.name == "TupleList"
+    as_tuple = side.dataset_type("pixels", ["instrument", "visit"], "TupleList")
+    assert side.butler.get(as_tuple, CALEXP) == (1, 2, 3)
+    with pytest.raises(ValueError, match="not compatible"):
+        side.butler.get("pixels", CALEXP, storageClass="StructuredDataDict")
+
+
 def test_get_deferred(side: Side) -> None:
     metrics(side)
     ref = side.butler.put(side.metrics({"s": 1}, {"o": 2}, [1, 2, 3]), "metrics", CALEXP)
