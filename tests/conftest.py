@@ -6,9 +6,11 @@ Add fixtures here; do not rename existing ones (several test modules use them).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
+from _butler_sides import DafButlerSide, MemstoreSide, Side, make_daf_butler_template
 from _helpers import MakeRef
 
 from pytest_memstore import (
@@ -77,3 +79,25 @@ def make_ref(storage_classes: StorageClassFactory) -> MakeRef:
         return DatasetRef(datasetType, dataId, run, id=id)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def daf_butler_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A daf_butler repository with the differential tests' dimension records.
+
+    Skips the test when lsst-daf-butler (the ``butler`` extra) is missing.
+    """
+    pytest.importorskip("lsst.daf.butler")
+    return make_daf_butler_template(tmp_path_factory.mktemp("daf_butler_template"))
+
+
+@pytest.fixture(params=["memstore", "daf_butler"])
+def side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
+    """The butler of a differential test: ours, then daf_butler's real one."""
+    if request.param == "memstore":
+        yield MemstoreSide()
+        return
+    template = request.getfixturevalue("daf_butler_template")
+    daf_side = DafButlerSide(template, tmp_path / "repo")
+    yield daf_side
+    daf_side.close()

@@ -1,0 +1,141 @@
+"""`ButlerCollections`: ``butler.collections``, the collection API of a butler."""
+
+from __future__ import annotations
+
+__all__ = ["ButlerCollections"]
+
+from collections.abc import Iterable, Sequence, Set
+from typing import TYPE_CHECKING
+
+from .collection_type import CollectionType
+
+if TYPE_CHECKING:
+    from .butler import InMemoryButler
+
+
+def _children(names: str | Iterable[str]) -> list[str]:
+    return [names] if isinstance(names, str) else list(names)
+
+
+class ButlerCollections:
+    """The default collections of a butler, and the collections of its registry.
+
+    Parameters
+    ----------
+    butler : `InMemoryButler`
+        The butler whose defaults these are; the collections themselves are
+        shared with every clone of it.
+    """
+
+    def __init__(self, butler: InMemoryButler) -> None:
+        self._butler = butler
+
+    @property
+    def defaults(self) -> tuple[str, ...]:
+        """The collections searched when a call names none, in order."""
+        return self._butler._defaults
+
+    def __str__(self) -> str:
+        return f"ButlerCollections(defaults={self.defaults})"
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def register(
+        self, name: str, type: CollectionType = CollectionType.RUN, doc: str | None = None
+    ) -> bool:
+        """Add a collection unless one of that name exists.
+
+        Returns
+        -------
+        registered : `bool`
+            Whether this call added it (`False` if a collection of that name,
+            of whatever type, existed).
+        """
+        return self._butler.registry_state.register_collection(name, type, doc)
+
+    def redefine_chain(
+        self, parent_collection_name: str, child_collection_names: str | Iterable[str]
+    ) -> None:
+        """Make the children the whole search path of the chain.
+
+        Raises
+        ------
+        MissingCollectionError
+            A collection does not exist.
+        CollectionTypeError
+            The parent is not a chain.
+        CollectionCycleError
+            The chain would contain itself.
+        """
+        self._butler.registry_state.set_chain(parent_collection_name, child_collection_names)
+
+    def extend_chain(
+        self, parent_collection_name: str, child_collection_names: str | Iterable[str]
+    ) -> None:
+        """Add children at the end of a chain (moving those already in it)."""
+        registry = self._butler.registry_state
+        added = _children(child_collection_names)
+        kept = [c for c in registry.get_chain(parent_collection_name) if c not in added]
+        registry.set_chain(parent_collection_name, [*kept, *added])
+
+    def prepend_chain(
+        self, parent_collection_name: str, child_collection_names: str | Iterable[str]
+    ) -> None:
+        """Add children at the start of a chain (moving those already in it)."""
+        registry = self._butler.registry_state
+        added = _children(child_collection_names)
+        kept = [c for c in registry.get_chain(parent_collection_name) if c not in added]
+        registry.set_chain(parent_collection_name, [*added, *kept])
+
+    def remove_from_chain(
+        self, parent_collection_name: str, child_collection_names: str | Iterable[str]
+    ) -> None:
+        """Take children out of a chain.
+
+        Raises
+        ------
+        MissingCollectionError
+            A collection does not exist.
+        CollectionTypeError
+            The parent is not a chain.
+        """
+        registry = self._butler.registry_state
+        removed = _children(child_collection_names)
+        for name in removed:
+            registry.get_collection_type(name)
+        kept = [c for c in registry.get_chain(parent_collection_name) if c not in removed]
+        registry.set_chain(parent_collection_name, kept)
+
+    def query(
+        self,
+        expression: str | Iterable[str],
+        collection_types: Set[CollectionType] | CollectionType | None = None,
+        flatten_chains: bool = False,
+        include_chains: bool | None = None,
+    ) -> Sequence[str]:
+        """Return the names of the collections an expression matches.
+
+        Parameters
+        ----------
+        expression : `str` or iterable of `str`
+            Names and wildcards (``*``, ``?``, ``[...]``).
+        collection_types : `CollectionType` or set of them, optional
+            Only collections of these types.
+        flatten_chains : `bool`, optional
+            Also give what matching chains search, in search order.
+        include_chains : `bool`, optional
+            Give matching chains themselves; by default the opposite of
+            ``flatten_chains``.
+
+        Raises
+        ------
+        MissingCollectionError
+            A name without wildcards matches no collection.
+        """
+        return self._butler.registry_state.query_collections(
+            expression,
+            collection_types=collection_types,
+            flatten_chains=flatten_chains,
+            include_chains=include_chains,
+        )

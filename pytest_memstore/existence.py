@@ -1,0 +1,50 @@
+"""`DatasetExistence`: what a butler knows about one dataset."""
+
+from __future__ import annotations
+
+__all__ = ["DatasetExistence"]
+
+import enum
+
+
+class DatasetExistence(enum.Flag):
+    """How far a dataset is known: to the registry, the datastore, as an artifact.
+
+    Only `KNOWN` and `VERIFIED` are true in a boolean context; every other
+    value, `RECORDED` and `DATASTORE` included, is false. Test single facts
+    with ``&``: ``existence & DatasetExistence.RECORDED``.
+
+    Notes
+    -----
+    The values are those of daf_butler's ``DatasetExistence``: `KNOWN` is
+    what ``exists(..., full_check=False)`` returns for a dataset both sides
+    know, `VERIFIED` what ``full_check=True`` returns once the stored object
+    was found too.
+    """
+
+    UNRECOGNIZED = 0
+    """Neither the registry nor the datastore knows the dataset."""
+
+    RECORDED = enum.auto()
+    """The registry has a record of the dataset."""
+
+    DATASTORE = enum.auto()
+    """The datastore knows the dataset."""
+
+    _ARTIFACT = enum.auto()
+    """The stored object was found (internal)."""
+
+    _ASSUMED = enum.auto()
+    """The stored object was not looked for (internal)."""
+
+    KNOWN = RECORDED | DATASTORE | _ASSUMED
+    """Known to registry and datastore; the object itself was not checked."""
+
+    VERIFIED = RECORDED | DATASTORE | _ARTIFACT
+    """Known to registry and datastore, and the object is stored."""
+
+    def __bool__(self) -> bool:
+        return self.value in _EXISTING
+
+
+_EXISTING = frozenset({DatasetExistence.KNOWN.value, DatasetExistence.VERIFIED.value})
