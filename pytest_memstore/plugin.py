@@ -8,7 +8,6 @@ this module only connects them to pytest.
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,11 @@ import pytest
 
 from . import hooks
 from .datastore import InMemoryDatastore
-from .defaults import default_storage_classes
+from .entries import EntryError, storage_classes_from_entries
 from .factories import STORE_OPTIONS, RefFactory, StoreFactory, check_store_options
 from .model import DatasetType
 from .report import Report, TestUsage
-from .storage import StorageClass, StorageClassFactory, _import_dotted
+from .storage import StorageClass, StorageClassFactory
 
 REPORT_TYPES = ("term", "term-all", "json")
 
@@ -121,39 +120,11 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
 
 def _ini_storage_classes(config: pytest.Config) -> StorageClassFactory:
     """Build the defaults plus the ``memstore_storage_classes`` ini entries."""
-    factory = default_storage_classes()
     base = config.inipath.parent if config.inipath is not None else config.rootpath
-    for entry in config.getini("memstore_storage_classes"):
-        try:
-            _add_ini_entry(factory, entry, base)
-        except Exception as err:
-            raise pytest.UsageError(f"memstore_storage_classes: entry {entry!r}: {err}") from err
-    return factory
-
-
-def _add_ini_entry(factory: StorageClassFactory, entry: str, base: Path) -> None:
-    if entry.lower().endswith((".json", ".yaml", ".yml")) or "/" in entry or os.sep in entry:
-        path = Path(entry) if Path(entry).is_absolute() else base / entry
-        if not path.is_file():
-            raise FileNotFoundError(f"no config file at {path}")
-        factory.addFromConfig(path)
-        return
-    found = _import_dotted(entry)
-    if isinstance(found, StorageClass):
-        factory.registerStorageClass(found)
-    elif isinstance(found, Mapping):
-        factory.addFromConfig(found)
-    elif callable(found):
-        result = found(factory)
-        if isinstance(result, Mapping):
-            factory.addFromConfig(result)
-        elif result is not None:
-            for storageClass in result:
-                factory.registerStorageClass(storageClass)
-    else:
-        raise TypeError(
-            f"{type(found).__name__} is not a mapping, a StorageClass or a callable"
-        )
+    try:
+        return storage_classes_from_entries(config.getini("memstore_storage_classes"), base)
+    except EntryError as err:
+        raise pytest.UsageError(f"memstore_storage_classes: {err}") from err
 
 
 def pytest_collection_modifyitems(  # noqa: D103
@@ -333,33 +304,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:  # noqa: D103
 
 def _write_json(report: Report, directory: Path, path: str) -> str:
     """Write the JSON report; return the line that tells the user how it went."""
-    import json
-
-    target = directory / path
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_json_text(report.to_json(), json.dumps), encoding="utf-8")
+        report.write_json(directory / path)
     except OSError as err:
         return f"memstore report NOT written to {path}: {err}"
     return f"memstore report written to {path}"
-
-
-def _json_text(document: dict[str, Any], dumps: Any) -> str:
-    """Lay the report out one test and one problem a line.
-
-    Readable, and written with the C encoder: ``indent=`` would switch
-    ``json`` to its pure-Python encoder, slow on a suite of thousands.
-    """
-    lines = ["{", f'  "version": {dumps(document["version"])},']
-    lines.append(f'  "totals": {dumps(document["totals"])},')
-    for key, comma in (("tests", ","), ("problems", "")):
-        rows = [f"    {dumps(row)}" for row in document[key]]
-        if rows:
-            lines += [f'  "{key}": [', ",\n".join(rows), f"  ]{comma}"]
-        else:
-            lines.append(f'  "{key}": []{comma}')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = ["COUNT_KEYS", "Report", "TestUsage"]
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -126,6 +127,17 @@ class Report:
             "problems": sorted(self.problems, key=lambda p: (p["nodeid"], p["kind"])),
         }
 
+    def write_json(self, path: Path) -> None:
+        """Write `to_json` to ``path``, creating its parent directories.
+
+        Raises
+        ------
+        OSError
+            The file or a parent directory could not be written.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json_text(self.to_json()), encoding="utf-8")
+
     def render(self, every_test: bool) -> list[str]:
         """Return the terminal lines: totals, a table of tests, problems."""
         totals = self.totals()
@@ -146,6 +158,27 @@ class Report:
             for problem in sorted(self.problems, key=lambda p: (p["nodeid"], p["kind"])):
                 lines.append(f"  {problem['nodeid']}: [{problem['kind']}] {problem['message']}")
         return lines
+
+
+def json_text(document: Mapping[str, Any]) -> str:
+    """Lay a report document out one test and one problem a line.
+
+    Readable, and written with the C encoder: ``indent=`` would switch
+    ``json`` to its pure-Python encoder, slow on a suite of thousands.
+    """
+    import json
+
+    dumps = json.dumps
+    lines = ["{", f'  "version": {dumps(document["version"])},']
+    lines.append(f'  "totals": {dumps(document["totals"])},')
+    for key, comma in (("tests", ","), ("problems", "")):
+        rows = [f"    {dumps(row)}" for row in document[key]]
+        if rows:
+            lines += [f'  "{key}": [', ",\n".join(rows), f"  ]{comma}"]
+        else:
+            lines.append(f'  "{key}": []{comma}')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _busy_key(row: Mapping[str, Any]) -> tuple[int, str]:

@@ -303,7 +303,12 @@ def test_ini_storage_classes_reach_every_directory_and_hooks_add_to_them(
 @pytest.mark.parametrize(
     ("entry", "says"),
     [
-        ("no_such_module_here.THING", "no_such_module_here"),
+        ("no_such_module_here.THING", "cannot import it: No module named 'no_such_module_here'"),
+        ("no.such.module.THING", "cannot import it: No module named 'no'"),
+        ("extra_storage.sub.THING", "cannot import it: No module named 'extra_storage.sub'"),
+        ("broken_storage.MAPPING",
+         "cannot import it: importing module 'broken_storage' failed: ModuleNotFoundError: "
+         "No module named 'a_dependency_nobody_installed'"),
         ("extra_storage.MISSING", "has no attribute 'MISSING'"),
         ("extra_storage.NOT_A_MAPPING", "int is not a mapping, a StorageClass or a callable"),
         ("storage/missing.json", "no config file at"),
@@ -314,6 +319,9 @@ def test_a_bad_ini_entry_is_a_usage_error_naming_it(
     pytester: pytest.Pytester, entry: str, says: str
 ) -> None:
     write_entry_files(pytester)
+    pytester.makepyfile(
+        broken_storage="import a_dependency_nobody_installed\nMAPPING = {}\n"
+    )
     (pytester.path / "storage" / "broken.json").write_text(
         json.dumps({"FromBroken": {"pytype": "dict", "inheritsFrom": "NoSuchParent"}}),
         encoding="utf-8",
