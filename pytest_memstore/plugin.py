@@ -179,6 +179,7 @@ class _TestState:
 
     storage_classes: StorageClassFactory
     usage: TestUsage | None = None
+    factory_calls: int = 0
 
 
 class _SessionFixtures:
@@ -230,8 +231,9 @@ class _SessionFixtures:
             test = self.test = _TestState(self._shared_storage_classes(item).copy())
         return test
 
-    def _build_store(self, item: pytest.Item, options: Mapping[str, Any]) -> InMemoryDatastore:
-        test = self._test_state(item)
+    def _build_store(
+        self, item: pytest.Item, test: _TestState, options: Mapping[str, Any], label: str
+    ) -> InMemoryDatastore:
         store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
         state = self.state
         if state.tracking:
@@ -239,7 +241,7 @@ class _SessionFixtures:
             if usage is None:
                 usage = test.usage = TestUsage()
                 item.addfinalizer(lambda: _finish(state, item, usage))
-            usage.stores.append(store)
+            usage.stores.append((options.get("name") or label, store))
         if item.config.hook.pytest_memstore_store_created.get_hookimpls():
             request = getattr(item, "_request", None)  # the test's own FixtureRequest
             item.ihook.pytest_memstore_store_created(store=store, request=request)
@@ -258,7 +260,7 @@ class _SessionFixtures:
     def memstore(self) -> InMemoryDatastore:
         """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
         item = self._current()
-        return self._build_store(item, _marker_options(item))
+        return self._build_store(item, self._test_state(item), _marker_options(item), "memstore")
 
     @pytest.fixture
     def memstore_factory(self) -> StoreFactory:
@@ -270,7 +272,14 @@ class _SessionFixtures:
         item = self._current()
         defaults = _marker_options(item)
         defaults.pop("name", None)  # each store built gets a name of its own
-        return StoreFactory(lambda **options: self._build_store(item, options), defaults)
+        test = self._test_state(item)
+
+        def build(**options: Any) -> InMemoryDatastore:
+            test.factory_calls += 1
+            label = f"memstore_factory#{test.factory_calls}"
+            return self._build_store(item, test, options, label)
+
+        return StoreFactory(build, defaults)
 
     @pytest.fixture
     def memstore_ref(self) -> RefFactory:
@@ -331,7 +340,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     kinds = {kind for kind, _ in state.report_types}
     if kinds & {"term", "term-all"}:
         terminalreporter.write_sep("=", "memstore report")
-        for line in state.report.render(every_test="term-all" in kinds):
+        width = config.get_terminal_writer().fullwidth
+        for line in state.report.render(every_test="term-all" in kinds, width=width):
             terminalreporter.write_line(line)
     for outcome in state.json_outcomes:
         terminalreporter.write_line(outcome, red=outcome.startswith("memstore report NOT"))
