@@ -20,10 +20,16 @@ from .datastore import InMemoryDatastore
 from .entries import EntryError, storage_classes_from_entries
 from .factories import STORE_OPTIONS, RefFactory, StoreFactory, check_store_options
 from .model import DatasetType
-from .report import Report, TestUsage
+from .report import Report, TestUsage, fit
 from .storage import StorageClass, StorageClassFactory
 
 REPORT_TYPES = ("term", "term-all", "json")
+REPORT_NOT_WRITTEN = pytest.ExitCode.USAGE_ERROR
+"""The exit status of a run that passed but could not write its JSON report.
+
+pytest's own, for a report path it cannot use (``--junitxml`` naming a
+directory). A run that already failed keeps its own status.
+"""
 
 
 def _report_type(value: str) -> tuple[str, str | None]:
@@ -307,17 +313,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:  # noqa: D103
         return
     for kind, path in state.report_types:
         if kind == "json" and path is not None:
-            outcome = _write_json(state.report, config.invocation_params.dir, path)
-            state.json_outcomes.append(outcome)
-
-
-def _write_json(report: Report, directory: Path, path: str) -> str:
-    """Write the JSON report; return the line that tells the user how it went."""
-    try:
-        report.write_json(directory / path)
-    except OSError as err:
-        return f"memstore report NOT written to {path}: {err}"
-    return f"memstore report written to {path}"
+            try:
+                state.report.write_json(config.invocation_params.dir / path)
+            except OSError as err:
+                state.json_outcomes.append(f"memstore report NOT written to {path}: {err}")
+                if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+                    session.exitstatus = REPORT_NOT_WRITTEN
+            else:
+                state.json_outcomes.append(f"memstore report written to {path}")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -338,10 +341,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if state is None or _is_xdist_worker(config):
         return
     kinds = {kind for kind, _ in state.report_types}
+    width = config.get_terminal_writer().fullwidth
     if kinds & {"term", "term-all"}:
         terminalreporter.write_sep("=", "memstore report")
-        width = config.get_terminal_writer().fullwidth
         for line in state.report.render(every_test="term-all" in kinds, width=width):
             terminalreporter.write_line(line)
     for outcome in state.json_outcomes:
-        terminalreporter.write_line(outcome, red=outcome.startswith("memstore report NOT"))
+        for line in fit(outcome, width, indent="  "):
+            terminalreporter.write_line(line, red=outcome.startswith("memstore report NOT"))

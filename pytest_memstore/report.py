@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS", "COUNT_KEYS", "Column", "Report", "TestUsage"]
+__all__ = ["COLUMNS", "COUNT_KEYS", "Column", "Report", "TestUsage", "fit"]
 
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
@@ -245,6 +245,19 @@ def _totals_line(tests: int, totals: Mapping[str, int]) -> str:
     )
 
 
+def fit(text: str, width: int | None, indent: str = "") -> list[str]:
+    """Return ``text`` as lines of at most ``width`` characters (``None``: one line).
+
+    Lines break at spaces, or inside a word (a node ID) longer than a line;
+    continuation lines start with ``indent``.
+    """
+    if width is None or len(text) <= width:
+        return [text]
+    if len(indent) * 2 > width:
+        indent = ""
+    return textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)
+
+
 @attrs.define
 class _Fitter:
     """Wraps text to a width (``None``: any length goes)."""
@@ -253,13 +266,7 @@ class _Fitter:
 
     def wrap(self, text: str, indent: str = "") -> list[str]:
         """Return ``text`` as lines of at most ``width``; continuations get ``indent``."""
-        if self.width is None or len(text) <= self.width:
-            return [text]
-        if len(indent) * 2 > self.width:
-            indent = ""
-        return textwrap.wrap(
-            text, self.width, subsequent_indent=indent, break_on_hyphens=False
-        )
+        return fit(text, self.width, indent)
 
 
 def _table(

@@ -437,14 +437,33 @@ def test_merged_rows_are_tagged_with_their_worker() -> None:
 
 
 
-def test_an_unwritable_json_path_is_reported_not_a_crash(pytester: pytest.Pytester) -> None:
+def test_an_unwritable_json_path_is_reported_and_fails_the_run(pytester: pytest.Pytester) -> None:
+    """As pytest does for a ``--junitxml`` path it cannot use: exit status 4."""
     pytester.makepyfile("def test_one(memstore):\n    pass\n")
     pytester.mkdir("taken")
-    result = pytester.runpytest("--memstore-report=json:taken")
+    result = pytester.runpytest("--memstore-report=json:taken", "--memstore-report")
     result.assert_outcomes(passed=1)
-    assert result.ret == pytest.ExitCode.OK
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(["memstore report NOT written to taken: *"])
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
+    assert heading_count(result) == 1  # the terminal report is still shown
+
+
+@pytest.mark.parametrize(
+    ("suite", "status"),
+    [
+        ("def test_fails(memstore):\n    assert False\n", pytest.ExitCode.TESTS_FAILED),
+        ("", pytest.ExitCode.USAGE_ERROR),  # no tests: still a report that is missing
+    ],
+)
+def test_an_unwritable_json_path_keeps_a_failed_runs_status(
+    pytester: pytest.Pytester, suite: str, status: pytest.ExitCode
+) -> None:
+    pytester.makepyfile(test_suite=suite)
+    pytester.mkdir("taken")
+    result = pytester.runpytest("--memstore-report=json:taken")
+    assert result.ret == status
+    result.stdout.fnmatch_lines(["memstore report NOT written to taken: *"])
 
 
 # -- layout: the terminal's width, and names that do not depend on the order ----

@@ -226,3 +226,14 @@ def test_problems_name_stores_as_a_serial_run_does(pytester: pytest.Pytester) ->
     result.stdout.fnmatch_lines(
         [f"  {nodeid}: [[]{kind}[]] {message[:40]}*" for nodeid, kind, message in NAMING_PROBLEMS]
     )
+
+
+def test_an_unwritable_json_path_fails_the_run_under_xdist(pytester: pytest.Pytester) -> None:
+    write_known_suite(pytester)
+    (pytester.path / "test_known_b.py").unlink()  # no failing test
+    pytester.mkdir("taken")
+    result = pytester.runpytest_subprocess(*XDIST, "--memstore-report=json:taken", timeout=TIMEOUT)
+    result.assert_outcomes(passed=4)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["memstore report NOT written to taken: *"])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
