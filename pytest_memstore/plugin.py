@@ -155,7 +155,7 @@ def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
         )
     try:
         check_store_options(marker.kwargs, f"{nodeid}: @pytest.mark.memstore")
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise pytest.UsageError(str(err)) from None
 
 

@@ -93,6 +93,29 @@ def test_memstore_factory_rejects_an_unknown_option_by_name(
         memstore_factory(storageClasses=default_storage_classes())
 
 
+BAD_VALUES = [
+    ({"name": 5}, TypeError, "option name=5 must be a non-empty str, or None for a name of its "
+                             "own (got int)"),
+    ({"name": ""}, TypeError, "option name='' must be a non-empty str"),
+    ({"constraints": "x"}, TypeError, "option constraints='x' must be a mapping like "),
+    ({"constraints": {"acept": ["raw"]}}, ValueError,
+     "option constraints={'acept': ['raw']} is not valid: constraints: unknown key(s) ['acept']"),
+    ({"constraints": {"accept": [5]}}, ValueError,
+     "option constraints={'accept': [5]} is not valid: Constraint accept entry 5 is not valid"),
+    ({"copy_on_put": "yes"}, TypeError, "option copy_on_put='yes' must be True or False (got str)"),
+    ({"copy_on_get": 1}, TypeError, "option copy_on_get=1 must be True or False (got int)"),
+]
+
+
+@pytest.mark.parametrize(("options", "error", "says"), BAD_VALUES)
+def test_memstore_factory_rejects_a_bad_value_naming_the_option(
+    memstore_factory: StoreFactory, options: dict[str, object], error: type[Exception], says: str
+) -> None:
+    with pytest.raises(error) as info:
+        memstore_factory(**options)
+    assert str(info.value).startswith("memstore_factory: " + says)
+
+
 def test_memstore_ref_defaults(memstore_ref: RefFactory) -> None:
     ref = memstore_ref("metric", DUMMY)
     assert ref.datasetType.name == "metric"
