@@ -67,7 +67,7 @@ _STATE = pytest.StashKey[_SessionState]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:  # noqa: D103
-    pluginmanager.add_hookspecs(hooks)
+    hooks.declare(pluginmanager)  # when the memstore_hooks entry point has not
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: D103
@@ -188,23 +188,37 @@ class _TestState:
     factory_calls: int = 0
 
 
+_STORE_FIXTURES = frozenset({"memstore", "memstore_factory"})
+
+
 class _SessionFixtures:
     """The fixtures, bound to one session; registered by `pytest_configure`.
 
-    No fixture takes ``request``: in pytest that costs tens of microseconds a
-    test. The plugin learns the running test from ``pytest_runtest_setup``
-    instead, which is where function-scoped fixtures are set up.
+    No fixture takes ``request``: in pytest 9 that is some 75 more Python
+    calls in every test's setup. The plugin learns the running test from
+    ``pytest_runtest_setup``, which is where function-scoped fixtures are
+    set up, and the request of ``memstore`` and ``memstore_factory`` (for the
+    ``pytest_memstore_store_created`` hook) from pytest's public
+    ``pytest_fixture_setup`` hook, called just before each fixture runs.
     """
 
     def __init__(self, state: _SessionState) -> None:
         self.state = state
         self.item: pytest.Item | None = None
         self.test: _TestState | None = None
+        self.request: pytest.FixtureRequest | None = None
         # Factories after the register hook: by directory (the hook's scope),
         # and by parent node, which is cheaper to look up than a path.
         self.shared_by_dir: dict[Path, StorageClassFactory] = {}
         self.shared_by_parent: dict[object, StorageClassFactory] = {}
         self.dataset_types: dict[tuple[str, frozenset[str], StorageClass], DatasetType] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> None:
+        # Keep the request of a store-building fixture for its store_created
+        # hook calls; returning None leaves the setup itself to pytest.
+        if fixturedef.argname in _STORE_FIXTURES:
+            self.request = request
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -238,7 +252,12 @@ class _SessionFixtures:
         return test
 
     def _build_store(
-        self, item: pytest.Item, test: _TestState, options: Mapping[str, Any], label: str
+        self,
+        request: pytest.FixtureRequest | None,
+        item: pytest.Item,
+        test: _TestState,
+        options: Mapping[str, Any],
+        label: str,
     ) -> InMemoryDatastore:
         store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
         state = self.state
@@ -249,7 +268,11 @@ class _SessionFixtures:
                 item.addfinalizer(lambda: _finish(state, item, usage))
             usage.stores.append((options.get("name") or label, store))
         if item.config.hook.pytest_memstore_store_created.get_hookimpls():
-            request = getattr(item, "_request", None)  # the test's own FixtureRequest
+            if request is None:
+                raise RuntimeError(
+                    "pytest_memstore_store_created: no fixture request to pass; another "
+                    "plugin's pytest_fixture_setup set up the memstore fixture by itself"
+                )
             item.ihook.pytest_memstore_store_created(store=store, request=request)
         return store
 
@@ -265,8 +288,10 @@ class _SessionFixtures:
     @pytest.fixture
     def memstore(self) -> InMemoryDatastore:
         """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
+        request, self.request = self.request, None
         item = self._current()
-        return self._build_store(item, self._test_state(item), _marker_options(item), "memstore")
+        test = self._test_state(item)
+        return self._build_store(request, item, test, _marker_options(item), "memstore")
 
     @pytest.fixture
     def memstore_factory(self) -> StoreFactory:
@@ -275,6 +300,7 @@ class _SessionFixtures:
         The ``memstore`` marker's options but ``name`` are the defaults; every
         store built is counted in the report.
         """
+        request, self.request = self.request, None
         item = self._current()
         defaults = _marker_options(item)
         defaults.pop("name", None)  # each store built gets a name of its own
@@ -283,7 +309,7 @@ class _SessionFixtures:
         def build(**options: Any) -> InMemoryDatastore:
             test.factory_calls += 1
             label = f"memstore_factory#{test.factory_calls}"
-            return self._build_store(item, test, options, label)
+            return self._build_store(request, item, test, options, label)
 
         return StoreFactory(build, defaults)
 
