@@ -1,8 +1,9 @@
 """The pytest plugin: options, marker, fixtures and the report hooks.
 
 Registered through the ``pytest11`` entry point as ``memstore``, so
-``-p no:memstore`` disables it. The work is done by the library modules;
-this module only connects them to pytest.
+``-p no:memstore`` disables it (the hooks stay declared by the
+``memstore_hooks`` entry point, `declare_hooks`). The work is done by the
+library modules; this module only connects them to pytest.
 """
 
 from __future__ import annotations
