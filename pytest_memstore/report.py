@@ -187,9 +187,8 @@ class Report:
             when it is still too wide, each test gets a line of its own
             with its counts on the next.
         """
-        fit = _Fitter(width)
         totals = self.totals()
-        lines = fit.wrap(_totals_line(len(self.rows), totals), indent="  ")
+        lines = fit(_totals_line(len(self.rows), totals), width, indent="  ")
         if self.rows:
             if every_test:
                 rows, title = self.sorted_rows(), "every test that used a store:"
@@ -198,17 +197,17 @@ class Report:
                 title = f"busiest tests (top {len(rows)} of {len(self.rows)}, by operations):"
             columns = [c for c in COLUMNS if any(row[c.key] for row in rows)]
             lines.append("")
-            lines.extend(fit.wrap(title))
-            lines.extend(_table(rows, columns, any(r["worker"] for r in rows), fit))
+            lines.extend(fit(title, width))
+            lines.extend(_table(rows, columns, any(r["worker"] for r in rows), width))
             legend = [f"{c.header}: {c.legend}" for c in columns if c.legend]
             if legend:
-                lines.extend(fit.wrap("(" + "; ".join(legend) + ")", indent=" "))
+                lines.extend(fit("(" + "; ".join(legend) + ")", width, indent=" "))
         if self.problems:
             lines.append("")
             lines.append(f"problems ({len(self.problems)}):")
             for problem in sorted(self.problems, key=lambda p: (p["nodeid"], p["kind"])):
                 text = f"  {problem['nodeid']}: [{problem['kind']}] {problem['message']}"
-                lines.extend(fit.wrap(text, indent="    "))
+                lines.extend(fit(text, width, indent="    "))
         return lines
 
 
@@ -258,25 +257,14 @@ def fit(text: str, width: int | None, indent: str = "") -> list[str]:
     return textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)
 
 
-@attrs.define
-class _Fitter:
-    """Wraps text to a width (``None``: any length goes)."""
-
-    width: int | None
-
-    def wrap(self, text: str, indent: str = "") -> list[str]:
-        """Return ``text`` as lines of at most ``width``; continuations get ``indent``."""
-        return fit(text, self.width, indent)
-
-
 def _table(
-    rows: list[dict[str, Any]], columns: Sequence[Column], show_worker: bool, fit: _Fitter
+    rows: list[dict[str, Any]], columns: Sequence[Column], show_worker: bool, width: int | None
 ) -> list[str]:
     headers = ["nodeid", *(["worker"] if show_worker else []), *(c.header for c in columns)]
     keys = ["nodeid", *(["worker"] if show_worker else []), *(c.key for c in columns)]
     cells = [[str(row[k]) if row[k] is not None else "-" for k in keys] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    if fit.width is None or sum(widths) + 2 * (len(widths) - 1) <= fit.width:
+    if width is None or sum(widths) + 2 * (len(widths) - 1) <= width:
 
         def line(values: list[str]) -> str:
             first = values[0].ljust(widths[0])
@@ -288,8 +276,8 @@ def _table(
     # what the test did (its counts that are not zero).
     lines = []
     for values in cells:
-        lines.extend(fit.wrap(values[0]))
+        lines.extend(fit(values[0], width))
         pairs = zip(headers[1:], values[1:], strict=True)
         counted = ", ".join(f"{header} {value}" for header, value in pairs if value != "0")
-        lines.extend(fit.wrap("    " + counted, indent="    "))
+        lines.extend(fit("    " + counted, width, indent="    "))
     return lines
