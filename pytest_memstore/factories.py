@@ -7,6 +7,7 @@ __all__ = ["RefFactory", "StoreFactory", "StoreOptions"]
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict
 
+from .constraints import Constraints
 from .datastore import InMemoryDatastore
 from .model import DataId, DatasetId, DatasetRef, DatasetType
 from .storage import StorageClass, StorageClassFactory
@@ -24,13 +25,66 @@ class StoreOptions(TypedDict, total=False):
 STORE_OPTIONS = StoreOptions.__optional_keys__
 
 
+def _check_name(value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise TypeError("must be a non-empty str, or None for a name of its own")
+
+
+def _check_constraints(value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, Mapping):
+        raise TypeError('must be a mapping like {"accept": [...], "reject": [...]}, or None')
+    try:
+        Constraints(value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"is not valid: {err}") from None
+
+
+def _check_flag(value: Any) -> None:
+    if not isinstance(value, bool):
+        raise TypeError("must be True or False")
+
+
+_VALUE_CHECKS: dict[str, Callable[[Any], None]] = {
+    "name": _check_name,
+    "constraints": _check_constraints,
+    "copy_on_put": _check_flag,
+    "copy_on_get": _check_flag,
+}
+"""How each store option's value is checked: by raising what is wrong with it."""
+assert set(_VALUE_CHECKS) == STORE_OPTIONS, "every store option has a value check"
+
+
 def check_store_options(options: Mapping[str, Any], where: str) -> None:
-    """Raise `TypeError` naming every key that is not a store option."""
+    """Check the keys and values of store options, as the marker or the factory got them.
+
+    Parameters
+    ----------
+    options : mapping
+        The options.
+    where : `str`
+        Who got them, to start the message with.
+
+    Raises
+    ------
+    TypeError
+        A key is not a store option (the message names every such key), or
+        a value has the wrong type (the message names the option).
+    ValueError
+        The ``constraints`` are a mapping but not valid ones.
+    """
     unknown = set(options) - STORE_OPTIONS
     if unknown:
         raise TypeError(
             f"{where}: unknown option(s) {sorted(unknown)}; valid options: {sorted(STORE_OPTIONS)}"
         )
+    for key, value in options.items():
+        try:
+            _VALUE_CHECKS[key](value)
+        except (TypeError, ValueError) as err:
+            got = f" (got {type(value).__name__})" if isinstance(err, TypeError) else ""
+            raise type(err)(f"{where}: option {key}={value!r} {err}{got}") from None
 
 
 class StoreFactory:
@@ -57,7 +111,9 @@ class StoreFactory:
         ------
         TypeError
             An option is not one of ``name``, ``constraints``,
-            ``copy_on_put``, ``copy_on_get``.
+            ``copy_on_put``, ``copy_on_get``, or its value has the wrong type.
+        ValueError
+            The ``constraints`` are not valid.
         """
         check_store_options(options, "memstore_factory")
         return self._build(**{**self.defaults, **options})

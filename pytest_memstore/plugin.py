@@ -1,14 +1,14 @@
 """The pytest plugin: options, marker, fixtures and the report hooks.
 
 Registered through the ``pytest11`` entry point as ``memstore``, so
-``-p no:memstore`` disables it. The work is done by the library modules;
-this module only connects them to pytest.
+``-p no:memstore`` disables it (the hooks stay declared by the
+``memstore_hooks`` entry point, `declare_hooks`). The work is done by the
+library modules; this module only connects them to pytest.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,13 +19,19 @@ import pytest
 from . import hooks
 from .assertions import _follow_verbosity
 from .datastore import InMemoryDatastore
-from .defaults import default_storage_classes
+from .entries import EntryError, storage_classes_from_entries
 from .factories import STORE_OPTIONS, RefFactory, StoreFactory, check_store_options
 from .model import DatasetType
-from .report import Report, TestUsage
-from .storage import StorageClass, StorageClassFactory, _import_dotted
+from .report import Report, TestUsage, fit
+from .storage import StorageClass, StorageClassFactory
 
 REPORT_TYPES = ("term", "term-all", "json")
+REPORT_NOT_WRITTEN = pytest.ExitCode.USAGE_ERROR
+"""The exit status of a run that passed but could not write its JSON report.
+
+pytest's own, for a report path it cannot use (``--junitxml`` naming a
+directory). A run that already failed keeps its own status.
+"""
 
 
 def _report_type(value: str) -> tuple[str, str | None]:
@@ -63,7 +69,7 @@ _STATE = pytest.StashKey[_SessionState]()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:  # noqa: D103
-    pluginmanager.add_hookspecs(hooks)
+    hooks.declare(pluginmanager)  # when the memstore_hooks entry point has not
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: D103
@@ -124,39 +130,11 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
 
 def _ini_storage_classes(config: pytest.Config) -> StorageClassFactory:
     """Build the defaults plus the ``memstore_storage_classes`` ini entries."""
-    factory = default_storage_classes()
     base = config.inipath.parent if config.inipath is not None else config.rootpath
-    for entry in config.getini("memstore_storage_classes"):
-        try:
-            _add_ini_entry(factory, entry, base)
-        except Exception as err:
-            raise pytest.UsageError(f"memstore_storage_classes: entry {entry!r}: {err}") from err
-    return factory
-
-
-def _add_ini_entry(factory: StorageClassFactory, entry: str, base: Path) -> None:
-    if entry.lower().endswith((".json", ".yaml", ".yml")) or "/" in entry or os.sep in entry:
-        path = Path(entry) if Path(entry).is_absolute() else base / entry
-        if not path.is_file():
-            raise FileNotFoundError(f"no config file at {path}")
-        factory.addFromConfig(path)
-        return
-    found = _import_dotted(entry)
-    if isinstance(found, StorageClass):
-        factory.registerStorageClass(found)
-    elif isinstance(found, Mapping):
-        factory.addFromConfig(found)
-    elif callable(found):
-        result = found(factory)
-        if isinstance(result, Mapping):
-            factory.addFromConfig(result)
-        elif result is not None:
-            for storageClass in result:
-                factory.registerStorageClass(storageClass)
-    else:
-        raise TypeError(
-            f"{type(found).__name__} is not a mapping, a StorageClass or a callable"
-        )
+    try:
+        return storage_classes_from_entries(config.getini("memstore_storage_classes"), base)
+    except EntryError as err:
+        raise pytest.UsageError(f"memstore_storage_classes: {err}") from err
 
 
 def pytest_collection_modifyitems(  # noqa: D103
@@ -181,7 +159,7 @@ def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
         )
     try:
         check_store_options(marker.kwargs, f"{nodeid}: @pytest.mark.memstore")
-    except TypeError as err:
+    except (TypeError, ValueError) as err:
         raise pytest.UsageError(str(err)) from None
 
 
@@ -211,25 +189,40 @@ class _TestState:
 
     storage_classes: StorageClassFactory
     usage: TestUsage | None = None
+    factory_calls: int = 0
+
+
+_STORE_FIXTURES = frozenset({"memstore", "memstore_factory"})
 
 
 class _SessionFixtures:
     """The fixtures, bound to one session; registered by `pytest_configure`.
 
-    No fixture takes ``request``: in pytest that costs tens of microseconds a
-    test. The plugin learns the running test from ``pytest_runtest_setup``
-    instead, which is where function-scoped fixtures are set up.
+    No fixture takes ``request``: in pytest 9 that is some 75 more Python
+    calls in every test's setup. The plugin learns the running test from
+    ``pytest_runtest_setup``, which is where function-scoped fixtures are
+    set up, and the request of ``memstore`` and ``memstore_factory`` (for the
+    ``pytest_memstore_store_created`` hook) from pytest's public
+    ``pytest_fixture_setup`` hook, called just before each fixture runs.
     """
 
     def __init__(self, state: _SessionState) -> None:
         self.state = state
         self.item: pytest.Item | None = None
         self.test: _TestState | None = None
+        self.request: pytest.FixtureRequest | None = None
         # Factories after the register hook: by directory (the hook's scope),
         # and by parent node, which is cheaper to look up than a path.
         self.shared_by_dir: dict[Path, StorageClassFactory] = {}
         self.shared_by_parent: dict[object, StorageClassFactory] = {}
         self.dataset_types: dict[tuple[str, frozenset[str], StorageClass], DatasetType] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> None:
+        # Keep the request of a store-building fixture for its store_created
+        # hook calls; returning None leaves the setup itself to pytest.
+        if fixturedef.argname in _STORE_FIXTURES:
+            self.request = request
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -262,8 +255,14 @@ class _SessionFixtures:
             test = self.test = _TestState(self._shared_storage_classes(item).copy())
         return test
 
-    def _build_store(self, item: pytest.Item, options: Mapping[str, Any]) -> InMemoryDatastore:
-        test = self._test_state(item)
+    def _build_store(
+        self,
+        request: pytest.FixtureRequest | None,
+        item: pytest.Item,
+        test: _TestState,
+        options: Mapping[str, Any],
+        label: str,
+    ) -> InMemoryDatastore:
         store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
         state = self.state
         if state.tracking:
@@ -271,9 +270,13 @@ class _SessionFixtures:
             if usage is None:
                 usage = test.usage = TestUsage()
                 item.addfinalizer(lambda: _finish(state, item, usage))
-            usage.stores.append(store)
+            usage.stores.append((options.get("name") or label, store))
         if item.config.hook.pytest_memstore_store_created.get_hookimpls():
-            request = getattr(item, "_request", None)  # the test's own FixtureRequest
+            if request is None:
+                raise RuntimeError(
+                    "pytest_memstore_store_created: no fixture request to pass; another "
+                    "plugin's pytest_fixture_setup set up the memstore fixture by itself"
+                )
             item.ihook.pytest_memstore_store_created(store=store, request=request)
         return store
 
@@ -289,8 +292,10 @@ class _SessionFixtures:
     @pytest.fixture
     def memstore(self) -> InMemoryDatastore:
         """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
+        request, self.request = self.request, None
         item = self._current()
-        return self._build_store(item, _marker_options(item))
+        test = self._test_state(item)
+        return self._build_store(request, item, test, _marker_options(item), "memstore")
 
     @pytest.fixture
     def memstore_factory(self) -> StoreFactory:
@@ -299,10 +304,18 @@ class _SessionFixtures:
         The ``memstore`` marker's options but ``name`` are the defaults; every
         store built is counted in the report.
         """
+        request, self.request = self.request, None
         item = self._current()
         defaults = _marker_options(item)
         defaults.pop("name", None)  # each store built gets a name of its own
-        return StoreFactory(lambda **options: self._build_store(item, options), defaults)
+        test = self._test_state(item)
+
+        def build(**options: Any) -> InMemoryDatastore:
+            test.factory_calls += 1
+            label = f"memstore_factory#{test.factory_calls}"
+            return self._build_store(request, item, test, options, label)
+
+        return StoreFactory(build, defaults)
 
     @pytest.fixture
     def memstore_ref(self) -> RefFactory:
@@ -330,39 +343,14 @@ def pytest_sessionfinish(session: pytest.Session) -> None:  # noqa: D103
         return
     for kind, path in state.report_types:
         if kind == "json" and path is not None:
-            outcome = _write_json(state.report, config.invocation_params.dir, path)
-            state.json_outcomes.append(outcome)
-
-
-def _write_json(report: Report, directory: Path, path: str) -> str:
-    """Write the JSON report; return the line that tells the user how it went."""
-    import json
-
-    target = directory / path
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(_json_text(report.to_json(), json.dumps), encoding="utf-8")
-    except OSError as err:
-        return f"memstore report NOT written to {path}: {err}"
-    return f"memstore report written to {path}"
-
-
-def _json_text(document: dict[str, Any], dumps: Any) -> str:
-    """Lay the report out one test and one problem a line.
-
-    Readable, and written with the C encoder: ``indent=`` would switch
-    ``json`` to its pure-Python encoder, slow on a suite of thousands.
-    """
-    lines = ["{", f'  "version": {dumps(document["version"])},']
-    lines.append(f'  "totals": {dumps(document["totals"])},')
-    for key, comma in (("tests", ","), ("problems", "")):
-        rows = [f"    {dumps(row)}" for row in document[key]]
-        if rows:
-            lines += [f'  "{key}": [', ",\n".join(rows), f"  ]{comma}"]
-        else:
-            lines.append(f'  "{key}": []{comma}')
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+            try:
+                state.report.write_json(config.invocation_params.dir / path)
+            except OSError as err:
+                state.json_outcomes.append(f"memstore report NOT written to {path}: {err}")
+                if session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+                    session.exitstatus = REPORT_NOT_WRITTEN
+            else:
+                state.json_outcomes.append(f"memstore report written to {path}")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -383,9 +371,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if state is None or _is_xdist_worker(config):
         return
     kinds = {kind for kind, _ in state.report_types}
+    width = config.get_terminal_writer().fullwidth
     if kinds & {"term", "term-all"}:
         terminalreporter.write_sep("=", "memstore report")
-        for line in state.report.render(every_test="term-all" in kinds):
+        for line in state.report.render(every_test="term-all" in kinds, width=width):
             terminalreporter.write_line(line)
     for outcome in state.json_outcomes:
-        terminalreporter.write_line(outcome, red=outcome.startswith("memstore report NOT"))
+        for line in fit(outcome, width, indent="  "):
+            terminalreporter.write_line(line, red=outcome.startswith("memstore report NOT"))

@@ -2,58 +2,95 @@
 
 from __future__ import annotations
 
-__all__ = ["COUNT_KEYS", "Report", "TestUsage"]
+__all__ = ["COLUMNS", "COUNT_KEYS", "Column", "Report", "TestUsage", "fit"]
 
-from collections.abc import Iterable, Mapping
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import attrs
 
+from . import counts
 from .counts import OperationCounts
 from .datastore import InMemoryDatastore
 
-OPERATION_KEYS = tuple(field.name for field in attrs.fields(OperationCounts))
-COUNT_KEYS = ("stores", *OPERATION_KEYS, "left_datasets", "left_trash")
-BUSY_KEYS = ("put", "get", "get_missing", "exists", "trash", "emptied", "forget")
-_HEADERS = {"get_missing": "missing", "left_datasets": "left", "left_trash": "in_trash"}
-_LEGEND = (
-    "(missing: gets of datasets not stored; left: datasets still stored at teardown, "
-    "in_trash: of those, left in the trash)"
+
+@attrs.frozen
+class Column:
+    """One count of the report: its JSON key, and how the terminal shows it."""
+
+    key: str
+    header: str
+    phrase: str
+    busy: bool = False
+    legend: str | None = None
+
+
+def _operation_columns() -> tuple[Column, ...]:
+    """The columns of `OperationCounts`, from its fields and their metadata."""
+    return tuple(
+        Column(
+            key=field.name,
+            header=field.metadata.get(counts.HEADER) or field.name,
+            phrase=field.metadata[counts.PHRASE],
+            busy=bool(field.metadata[counts.BUSY]),
+            legend=field.metadata.get(counts.LEGEND),
+        )
+        for field in attrs.fields(OperationCounts)
+    )
+
+
+OPERATION_COLUMNS = _operation_columns()
+COLUMNS: tuple[Column, ...] = (
+    Column("stores", "stores", "{} store(s)"),
+    *OPERATION_COLUMNS,
+    Column("left_datasets", "left", "{} dataset(s)",
+           legend="datasets still stored at teardown"),
+    Column("left_trash", "in_trash", "{} in trash", legend="of those, left in the trash"),
 )
+"""Every count of a report row, in the documented order of the JSON keys."""
+COUNT_KEYS = tuple(column.key for column in COLUMNS)
+BUSY_KEYS = tuple(column.key for column in COLUMNS if column.busy)
 REPORT_VERSION = 1
 BUSIEST_SHOWN = 10
 
 
 @attrs.define
 class TestUsage:
-    """The stores one test built."""
+    """The stores one test built, each with the name the report gives it.
+
+    That name does not depend on the order tests run in or on the worker:
+    the name the test gave the store, else ``memstore`` for the fixture's
+    store, else ``memstore_factory#N`` for the test's Nth factory call.
+    """
 
     __test__ = False  # not a test class, whatever pytest's name patterns say
 
-    stores: list[InMemoryDatastore] = attrs.Factory(list)
+    stores: list[tuple[str, InMemoryDatastore]] = attrs.Factory(list)
 
     def summarize(self) -> tuple[dict[str, int], list[tuple[str, str]]]:
         """Return the test's counts and its problems as ``(kind, message)`` pairs."""
-        counts = dict.fromkeys(COUNT_KEYS, 0)
-        counts["stores"] = len(self.stores)
+        totals = dict.fromkeys(COUNT_KEYS, 0)
+        totals["stores"] = len(self.stores)
         problems = []
-        for store in self.stores:
+        for label, store in self.stores:
             for key, value in store.counts.as_dict().items():
-                counts[key] += value
+                totals[key] += value
             left_trash = len(store.bridge.trashed_ids)
-            counts["left_datasets"] += len(store.records)
-            counts["left_trash"] += left_trash
+            totals["left_datasets"] += len(store.records)
+            totals["left_trash"] += left_trash
             if left_trash:
                 problems.append(
-                    ("trash", f"{store.name} was left with {left_trash} dataset(s) in the trash "
+                    ("trash", f"{label} was left with {left_trash} dataset(s) in the trash "
                               "(call emptyTrash)")
                 )
             inconsistent = store.consistency_problems()
             if inconsistent:
                 problems.append(
-                    ("inconsistent", f"{store.name} is inconsistent: " + "; ".join(inconsistent))
+                    ("inconsistent", f"{label} is inconsistent: " + "; ".join(inconsistent))
                 )
-        return counts, problems
+        return totals, problems
 
 
 @attrs.define
@@ -126,26 +163,73 @@ class Report:
             "problems": sorted(self.problems, key=lambda p: (p["nodeid"], p["kind"])),
         }
 
-    def render(self, every_test: bool) -> list[str]:
-        """Return the terminal lines: totals, a table of tests, problems."""
+    def write_json(self, path: Path) -> None:
+        """Write `to_json` to ``path``, creating its parent directories.
+
+        Raises
+        ------
+        OSError
+            The file or a parent directory could not be written.
+        """
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json_text(self.to_json()), encoding="utf-8")
+
+    def render(self, every_test: bool, width: int | None = None) -> list[str]:
+        """Return the terminal lines: totals, a table of tests, problems.
+
+        Parameters
+        ----------
+        every_test : `bool`
+            Show every test (by node ID), not the busiest ten.
+        width : `int`, optional
+            No line is longer (the terminal's width); unlimited if not given.
+            The table leaves out columns that are zero in every row shown;
+            when it is still too wide, each test gets a line of its own
+            with its counts on the next.
+        """
         totals = self.totals()
-        lines = [_totals_line(len(self.rows), totals)]
+        lines = fit(_totals_line(len(self.rows), totals), width, indent="  ")
         if self.rows:
             if every_test:
                 rows, title = self.sorted_rows(), "every test that used a store:"
             else:
                 rows = sorted(self.rows.values(), key=_busy_key)[:BUSIEST_SHOWN]
                 title = f"busiest tests (top {len(rows)} of {len(self.rows)}, by operations):"
+            columns = [c for c in COLUMNS if any(row[c.key] for row in rows)]
             lines.append("")
-            lines.append(title)
-            lines.extend(_table(rows, show_worker=any(r["worker"] for r in rows)))
-            lines.append(_LEGEND)
+            lines.extend(fit(title, width))
+            lines.extend(_table(rows, columns, any(r["worker"] for r in rows), width))
+            legend = [f"{c.header}: {c.legend}" for c in columns if c.legend]
+            if legend:
+                lines.extend(fit("(" + "; ".join(legend) + ")", width, indent=" "))
         if self.problems:
             lines.append("")
             lines.append(f"problems ({len(self.problems)}):")
             for problem in sorted(self.problems, key=lambda p: (p["nodeid"], p["kind"])):
-                lines.append(f"  {problem['nodeid']}: [{problem['kind']}] {problem['message']}")
+                text = f"  {problem['nodeid']}: [{problem['kind']}] {problem['message']}"
+                lines.extend(fit(text, width, indent="    "))
         return lines
+
+
+def json_text(document: Mapping[str, Any]) -> str:
+    """Lay a report document out one test and one problem a line.
+
+    Readable, and written with the C encoder: ``indent=`` would switch
+    ``json`` to its pure-Python encoder, slow on a suite of thousands.
+    """
+    import json
+
+    dumps = json.dumps
+    lines = ["{", f'  "version": {dumps(document["version"])},']
+    lines.append(f'  "totals": {dumps(document["totals"])},')
+    for key, comma in (("tests", ","), ("problems", "")):
+        rows = [f"    {dumps(row)}" for row in document[key]]
+        if rows:
+            lines += [f'  "{key}": [', ",\n".join(rows), f"  ]{comma}"]
+        else:
+            lines.append(f'  "{key}": []{comma}')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _busy_key(row: Mapping[str, Any]) -> tuple[int, str]:
@@ -153,24 +237,47 @@ def _busy_key(row: Mapping[str, Any]) -> tuple[int, str]:
 
 
 def _totals_line(tests: int, totals: Mapping[str, int]) -> str:
+    operations = ", ".join(c.phrase.format(totals[c.key]) for c in OPERATION_COLUMNS)
     return (
-        f"{tests} test(s) used {totals['stores']} store(s): {totals['put']} put "
-        f"({totals['overwrite']} overwrite), {totals['get']} get, {totals['get_missing']} missing "
-        f"get, {totals['exists']} exists, {totals['trash']} trashed, {totals['emptied']} emptied, "
-        f"{totals['forget']} forgotten, {totals['commit']} commit, {totals['rollback']} rollback; "
+        f"{tests} test(s) used {totals['stores']} store(s): {operations}; "
         f"left {totals['left_datasets']} dataset(s), {totals['left_trash']} in trash"
     )
 
 
-def _table(rows: list[dict[str, Any]], show_worker: bool) -> list[str]:
-    columns = ["nodeid", *(["worker"] if show_worker else []), *COUNT_KEYS]
-    headers = [_HEADERS.get(c, c) for c in columns]
-    cells = [[str(row[c]) if row[c] is not None else "-" for c in columns] for row in rows]
+def fit(text: str, width: int | None, indent: str = "") -> list[str]:
+    """Return ``text`` as lines of at most ``width`` characters (``None``: one line).
+
+    Lines break at spaces, or inside a word (a node ID) longer than a line;
+    continuation lines start with ``indent``.
+    """
+    if width is None or len(text) <= width:
+        return [text]
+    if len(indent) * 2 > width:
+        indent = ""
+    return textwrap.wrap(text, width, subsequent_indent=indent, break_on_hyphens=False)
+
+
+def _table(
+    rows: list[dict[str, Any]], columns: Sequence[Column], show_worker: bool, width: int | None
+) -> list[str]:
+    headers = ["nodeid", *(["worker"] if show_worker else []), *(c.header for c in columns)]
+    keys = ["nodeid", *(["worker"] if show_worker else []), *(c.key for c in columns)]
+    cells = [[str(row[k]) if row[k] is not None else "-" for k in keys] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    if width is None or sum(widths) + 2 * (len(widths) - 1) <= width:
 
-    def line(values: list[str]) -> str:
-        first = values[0].ljust(widths[0])
-        rest = (v.rjust(w) for v, w in zip(values[1:], widths[1:], strict=True))
-        return "  ".join([first, *rest]).rstrip()
+        def line(values: list[str]) -> str:
+            first = values[0].ljust(widths[0])
+            rest = (v.rjust(w) for v, w in zip(values[1:], widths[1:], strict=True))
+            return "  ".join([first, *rest]).rstrip()
 
-    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+        return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in cells)]
+    # Too wide for the terminal: the node ID on a line of its own, under it
+    # what the test did (its counts that are not zero).
+    lines = []
+    for values in cells:
+        lines.extend(fit(values[0], width))
+        pairs = zip(headers[1:], values[1:], strict=True)
+        counted = ", ".join(f"{header} {value}" for header, value in pairs if value != "0")
+        lines.extend(fit("    " + counted, width, indent="    "))
+    return lines

@@ -4,37 +4,17 @@ from __future__ import annotations
 
 __all__ = ["StorageClass", "StorageClassDelegate", "StorageClassFactory"]
 
-import builtins
 import copy
-import importlib
 import json
 import os
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
+from .dotted import import_dotted
+
 _TypeRef = type | str
 _Converter = Callable[[Any], Any]
-
-
-def _import_dotted(name: str) -> Any:
-    """Import ``package.module.attribute`` (a bare name is a builtin)."""
-    if "." not in name:
-        try:
-            return getattr(builtins, name)
-        except AttributeError:
-            raise ImportError(f"{name!r} is not a builtin and has no module part") from None
-    module_name, _, attribute = name.rpartition(".")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        # Maybe a nested attribute: "package.module.Class.attribute".
-        parent = _import_dotted(module_name)
-        return getattr(parent, attribute)
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise ImportError(f"module {module_name!r} has no attribute {attribute!r}") from None
 
 
 def _type_name(value: _TypeRef | Callable[..., Any] | None) -> str | None:
@@ -56,7 +36,7 @@ def _source_name(source: _TypeRef) -> str:
     """
     if isinstance(source, str):
         try:
-            found = _import_dotted(source)
+            found = import_dotted(source)
         except (ImportError, AttributeError):
             found = None
         if isinstance(found, type):
@@ -240,7 +220,7 @@ class StorageClass:
         if isinstance(value, type):
             return value
         try:
-            found = _import_dotted(value)
+            found = import_dotted(value)
         except ImportError as err:
             raise ImportError(
                 f"Storage class {self.name!r}: cannot import {what} {value!r}: {err}"
@@ -261,7 +241,7 @@ class StorageClass:
             for source, func in self._converters.items():
                 if isinstance(func, str):
                     try:
-                        func = _import_dotted(func)
+                        func = import_dotted(func)
                     except ImportError as err:
                         raise ImportError(
                             f"Storage class {self.name!r}: cannot import converter {func!r}: {err}"

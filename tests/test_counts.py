@@ -248,3 +248,82 @@ def test_a_known_sequence_counts_exactly(store: InMemoryDatastore, make_ref: Mak
         "rollback": 1,
     }
     assert store.datasets == {}
+
+
+# -- one definition: a new counter reaches every part of the report ------------
+
+NEW_COUNTER = (
+    '    relabel: int = counter(phrase="{} relabelled", busy=True, header="relabels", '
+    'legend="times a test relabelled its store")\n'
+)
+
+COUNTER_SUITE = """
+    import pytest_memstore
+
+    def test_relabels(memstore):
+        assert pytest_memstore.__file__.startswith({root!r})  # the edited copy
+        memstore.counts.relabel += 5
+
+    def test_puts(memstore, memstore_ref):
+        for visit in range(3):
+            memstore.put({{"x": visit}}, memstore_ref("metric", {{"visit": visit}}))
+"""
+
+
+def test_adding_a_counter_is_one_edit(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Add one field to a copy of counts.py: JSON, totals, table and ranking follow."""
+    monkeypatch.setenv("COLUMNS", "200")  # the totals line on one line
+    import json
+    import shutil
+    import textwrap
+    from pathlib import Path
+
+    import pytest_memstore
+
+    package = Path(pytest_memstore.__file__).parent
+    copy = pytester.path / "pytest_memstore"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    counts_py = copy / "counts.py"
+    source = counts_py.read_text(encoding="utf-8")
+    anchor = next(line for line in source.splitlines(keepends=True)
+                  if line.startswith("    rollback: int = "))
+    counts_py.write_text(source.replace(anchor, anchor + NEW_COUNTER), encoding="utf-8")
+    pytester.makepyfile(
+        test_counter=textwrap.dedent(COUNTER_SUITE.format(root=str(pytester.path)))
+    )
+
+    # The subprocess has pytester.path first on its path: it imports the copy.
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--memstore-report", "--memstore-report=json:report.json"
+    )
+    result.assert_outcomes(passed=2)
+    document = json.loads((pytester.path / "report.json").read_text(encoding="utf-8"))
+    assert list(document["totals"]) == [
+        "stores", *FIELDS, "relabel", "left_datasets", "left_trash"
+    ]
+    assert document["totals"]["relabel"] == 5
+    result.stdout.fnmatch_lines(
+        [
+            "2 test(s) used 2 store(s): 3 put, *, 0 rollback, 5 relabelled; left 3 dataset(s), *",
+            "busiest tests (top 2 of 2, by operations):",
+            "nodeid * stores * put * relabels * left",
+            "-*",
+            "test_counter.py::test_relabels * 1 * 0 * 5 * 0",  # 5 relabels beat 3 puts
+            "test_counter.py::test_puts * 1 * 3 * 0 * 3",
+            "(relabels: times a test relabelled its store; left: *)",
+        ]
+    )
+
+
+def test_operation_counts_stay_plain_slotted_integers() -> None:
+    import attrs
+
+    counts = OperationCounts()
+    assert not hasattr(counts, "__dict__")  # slotted: increments stay as cheap as they were
+    fields = attrs.fields(OperationCounts)
+    assert tuple(field.name for field in fields) == FIELDS
+    assert all(field.type in (int, "int") and field.default == 0 for field in fields)
+    counts.put += 2
+    assert counts.as_dict() == expect(put=2)

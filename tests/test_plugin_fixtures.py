@@ -93,6 +93,29 @@ def test_memstore_factory_rejects_an_unknown_option_by_name(
         memstore_factory(storageClasses=default_storage_classes())
 
 
+BAD_VALUES = [
+    ({"name": 5}, TypeError, "option name=5 must be a non-empty str, or None for a name of its "
+                             "own (got int)"),
+    ({"name": ""}, TypeError, "option name='' must be a non-empty str"),
+    ({"constraints": "x"}, TypeError, "option constraints='x' must be a mapping like "),
+    ({"constraints": {"acept": ["raw"]}}, ValueError,
+     "option constraints={'acept': ['raw']} is not valid: constraints: unknown key(s) ['acept']"),
+    ({"constraints": {"accept": [5]}}, ValueError,
+     "option constraints={'accept': [5]} is not valid: Constraint accept entry 5 is not valid"),
+    ({"copy_on_put": "yes"}, TypeError, "option copy_on_put='yes' must be True or False (got str)"),
+    ({"copy_on_get": 1}, TypeError, "option copy_on_get=1 must be True or False (got int)"),
+]
+
+
+@pytest.mark.parametrize(("options", "error", "says"), BAD_VALUES)
+def test_memstore_factory_rejects_a_bad_value_naming_the_option(
+    memstore_factory: StoreFactory, options: dict[str, object], error: type[Exception], says: str
+) -> None:
+    with pytest.raises(error) as info:
+        memstore_factory(**options)
+    assert str(info.value).startswith("memstore_factory: " + says)
+
+
 def test_memstore_ref_defaults(memstore_ref: RefFactory) -> None:
     ref = memstore_ref("metric", DUMMY)
     assert ref.datasetType.name == "metric"
@@ -359,11 +382,107 @@ def test_entry_point_loads_the_plugin(pytester: pytest.Pytester) -> None:
 
 
 def test_no_memstore_disables_the_plugin(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile("def test_it(memstore): pass")
+    pytester.makepyfile(
+        """
+        import sys
+
+        def test_it(memstore):
+            pass
+
+        def test_not_loaded():
+            assert "pytest_memstore.plugin" not in sys.modules
+        """
+    )
     result = pytester.runpytest_subprocess("-p", "no:memstore")
-    result.assert_outcomes(errors=1)
+    result.assert_outcomes(errors=1, passed=1)
     result.stdout.fnmatch_lines(["*fixture 'memstore' not found*"])
-    result.stdout.no_fnmatch_line("plugins:*memstore-*")
+    unknown = pytester.runpytest_subprocess("-p", "no:memstore", "--memstore-report")
+    assert unknown.ret == pytest.ExitCode.USAGE_ERROR
+    unknown.stderr.fnmatch_lines(["*unrecognized arguments: --memstore-report*"])
+
+
+HOOKS_CONFTEST = """
+import pytest
+
+from pytest_memstore import StorageClass
+
+def pytest_memstore_register_storage_classes(factory):
+    factory.registerStorageClass(StorageClass("FromConftest", list))
+
+def pytest_memstore_store_created(store, request):
+    request.node.user_properties.append(("created", store.name))
+"""
+
+HOOKS_SUITE = """
+import sys
+
+def test_plain():
+    pass
+
+def test_with_fixtures(memstore, memstore_storage_classes, request):
+    assert "FromConftest" in memstore_storage_classes
+    assert request.node.user_properties == [("created", memstore.name)]
+"""
+
+
+def test_a_conftest_implementing_the_hooks_loads_with_the_plugin_off(
+    pytester: pytest.Pytester,
+) -> None:
+    """``-p no:memstore`` with the README's conftest: no "unknown hook" error."""
+    pytester.makeconftest(HOOKS_CONFTEST)
+    pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:memstore")
+    output = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in output and "unknown hook" not in output
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=1)
+
+
+def test_the_hooks_entry_point_off_leaves_the_plugin_working(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(HOOKS_CONFTEST)
+    pytester.makepyfile(test_suite=HOOKS_SUITE)
+    for args in ([], ["-p", "no:memstore_hooks"]):
+        result = pytester.runpytest_subprocess(*args)
+        result.assert_outcomes(passed=2)
+
+
+def test_both_entry_points_off_needs_optional_hookimpls(pytester: pytest.Pytester) -> None:
+    """As the README says: with both off, mark the conftest's hooks optional."""
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.hookimpl(optionalhook=True)
+        def pytest_memstore_register_storage_classes(factory):
+            raise AssertionError("never called")
+
+        @pytest.hookimpl(optionalhook=True)
+        def pytest_memstore_store_created(store, request):
+            raise AssertionError("never called")
+        """
+    )
+    pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:memstore", "-p", "no:memstore_hooks")
+    result.assert_outcomes(passed=1)
+
+
+def test_the_hooks_entry_point_declares_hooks_and_implements_none() -> None:
+    from importlib.metadata import entry_points
+
+    from pytest_memstore import declare_hooks, hooks
+
+    points = {ep.name: ep.value for ep in entry_points(group="pytest11")}
+    assert points["memstore"] == "pytest_memstore.plugin"
+    assert points["memstore_hooks"] == "pytest_memstore.declare_hooks"
+    assert [name for name in vars(declare_hooks) if name.startswith("pytest_")] == [
+        "pytest_addhooks"
+    ]
+    specs = [name for name in vars(hooks) if name.startswith("pytest_memstore_")]
+    assert specs == [
+        "pytest_memstore_register_storage_classes", "pytest_memstore_store_created"
+    ]
+    for name in specs:
+        assert getattr(getattr(hooks, name), "pytest_spec", None) is not None
 
 
 # -- hooks ----------------------------------------------------------------------
@@ -482,13 +601,19 @@ def test_store_created_hook_sees_every_store_with_the_tests_request(
             assert [store for store, _ in seen] == [memstore, first, second]
             assert all(a is b for a, b in zip([s for s, _ in seen], [memstore, first, second]))
             for _, hook_request in seen:
+                assert isinstance(hook_request, pytest.FixtureRequest)
                 assert hook_request.node is request.node
                 assert hook_request.function is test_stores
+            # Each store's hook call gets the request of the fixture that built it.
+            assert [r.fixturename for _, r in seen] == [
+                "memstore", "memstore_factory", "memstore_factory"
+            ]
 
         def test_through_another_fixture(prepared, request):
             [(store, hook_request)] = created(request)
             assert store is prepared
             assert hook_request.node is request.node
+            assert hook_request.fixturename == "memstore"
 
         def test_without_stores(memstore_ref, memstore_storage_classes, memstore_factory, request):
             assert created(request) == []
@@ -514,6 +639,39 @@ def test_store_created_hook_follows_conftest_scope(pytester: pytest.Pytester) ->
         }
     )
     pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_the_hook_docstring_examples_run(pytester: pytest.Pytester) -> None:
+    """Each hookspec's docstring example, pasted into a conftest.py, works."""
+    import inspect
+    import textwrap
+
+    from pytest_memstore import hooks
+
+    examples = []
+    for spec in (hooks.pytest_memstore_register_storage_classes,
+                 hooks.pytest_memstore_store_created):
+        doc = inspect.getdoc(spec) or ""
+        assert "Examples\n--------\nIn a ``conftest.py``::" in doc, spec.__name__
+        examples.append(textwrap.dedent(doc.split("::\n", 1)[1]))
+    pytester.makeconftest(
+        "\n".join(examples)
+        + textwrap.dedent(
+            """
+            @pytest.fixture
+            def defects_ref(memstore_ref):
+                return memstore_ref("defects", {"instrument": "X"}, "StructuredDataList")
+            """
+        )
+    )
+    pytester.makepyfile(
+        """
+        def test_examples(memstore, memstore_storage_classes, defects_ref):
+            assert {"Catalog", "SourceTable"} <= set(memstore_storage_classes)
+            assert memstore.get(defects_ref) == [] and memstore.copy_on_get
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
 
 
 def test_store_created_hook_can_prepare_the_store(pytester: pytest.Pytester) -> None:

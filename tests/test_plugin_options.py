@@ -149,6 +149,42 @@ def test_positional_marker_arguments_are_a_usage_error(pytester: pytest.Pytester
     )
 
 
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        ("name=5", "option name=5 must be a non-empty str, or None for a name of its own "
+                   "(got int)"),
+        ('constraints="x"', "option constraints='x' must be a mapping like "
+                            '{"accept": [[]...[]], "reject": [[]...[]]}, or None (got str)'),
+        ('constraints={"reject": [7]}', "option constraints={'reject': [[]7[]]} is not valid: "
+                                        "Constraint reject entry 7 is not valid*"),
+        ('copy_on_put="yes"', "option copy_on_put='yes' must be True or False (got str)"),
+    ],
+)
+def test_a_bad_marker_value_is_a_usage_error_naming_the_option(
+    pytester: pytest.Pytester, options: str, says: str
+) -> None:
+    """Bad values get what bad keys get: one line, at collection, before any test runs."""
+    pytester.makepyfile(
+        test_bad_value=f"""
+        import pytest
+
+        def test_first():
+            pass
+
+        @pytest.mark.memstore({options})
+        def test_marked(memstore):
+            pass
+        """
+    )
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: test_bad_value.py::test_marked: "
+                                 f"@pytest.mark.memstore: {says}"])
+    result.stdout.no_fnmatch_line("*passed*")
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
 def test_a_marker_applied_at_run_time_is_checked_by_the_fixture(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -303,7 +339,12 @@ def test_ini_storage_classes_reach_every_directory_and_hooks_add_to_them(
 @pytest.mark.parametrize(
     ("entry", "says"),
     [
-        ("no_such_module_here.THING", "no_such_module_here"),
+        ("no_such_module_here.THING", "cannot import it: No module named 'no_such_module_here'"),
+        ("no.such.module.THING", "cannot import it: No module named 'no'"),
+        ("extra_storage.sub.THING", "cannot import it: No module named 'extra_storage.sub'"),
+        ("broken_storage.MAPPING",
+         "cannot import it: importing module 'broken_storage' failed: ModuleNotFoundError: "
+         "No module named 'a_dependency_nobody_installed'"),
         ("extra_storage.MISSING", "has no attribute 'MISSING'"),
         ("extra_storage.NOT_A_MAPPING", "int is not a mapping, a StorageClass or a callable"),
         ("storage/missing.json", "no config file at"),
@@ -314,6 +355,9 @@ def test_a_bad_ini_entry_is_a_usage_error_naming_it(
     pytester: pytest.Pytester, entry: str, says: str
 ) -> None:
     write_entry_files(pytester)
+    pytester.makepyfile(
+        broken_storage="import a_dependency_nobody_installed\nMAPPING = {}\n"
+    )
     (pytester.path / "storage" / "broken.json").write_text(
         json.dumps({"FromBroken": {"pytype": "dict", "inheritsFrom": "NoSuchParent"}}),
         encoding="utf-8",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -12,11 +13,13 @@ from _report_suite import (
     COUNT_KEYS,
     EXPECTED,
     EXPECTED_PROBLEMS,
+    NAMING_PROBLEMS,
     OUTCOMES,
     TOTALS_LINE,
     row_pattern,
     sum_counts,
     write_known_suite,
+    write_naming_suite,
 )
 
 from pytest_memstore.report import Report
@@ -26,6 +29,9 @@ HEADER = (
     r"\s+commit\s+rollback\s+left\s+in_trash$"
 )
 HEADING = r"^=+ memstore report =+$"
+BUSY_KEYS = ("stores", "put", "left_datasets")
+"""The only columns of the busy suite's table: every other count is zero in every row."""
+BUSY_HEADER = r"^nodeid\s+stores\s+put\s+left$"
 
 BUSY_SUITE = """
     import pytest
@@ -39,7 +45,13 @@ BUSY_SUITE = """
 
 def busy_row(n: int) -> str:
     counts = dict.fromkeys(COUNT_KEYS, 0) | {"stores": 1, "put": n, "left_datasets": n}
-    return row_pattern(f"test_busy.py::test_busy[{n}]", counts)
+    return row_pattern(f"test_busy.py::test_busy[{n}]", counts, keys=BUSY_KEYS)
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A terminal wide enough for every table here; the narrow tests set their own."""
+    monkeypatch.setenv("COLUMNS", "250")
 
 
 @pytest.fixture
@@ -170,7 +182,7 @@ def test_term_shows_the_busiest_ten(pytester: pytest.Pytester) -> None:
     result.stdout.re_match_lines(
         [
             re.escape("busiest tests (top 10 of 12, by operations):"),
-            HEADER,
+            BUSY_HEADER,
             r"^-+",
             *(busy_row(n) for n in range(11, 1, -1)),
         ],
@@ -188,10 +200,10 @@ def test_term_all_lists_every_test(pytester: pytest.Pytester) -> None:
     result.stdout.re_match_lines(
         [
             HEADING,
-            r"^12 test\(s\) used 12 store\(s\): 66 put ",
+            r"^12 test\(s\) used 12 store\(s\): 66 put, ",
             "^$",
             "^every test that used a store:$",
-            HEADER,
+            BUSY_HEADER,
             r"^-+",
             *(busy_row(n) for n in by_nodeid),
         ],
@@ -221,7 +233,7 @@ def test_no_store_no_rows(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_plain():\n    pass\n")
     result = pytester.runpytest("--memstore-report", "--memstore-report=json:report.json")
     result.stdout.re_match_lines(
-        [HEADING, r"^0 test\(s\) used 0 store\(s\): 0 put "], consecutive=True
+        [HEADING, r"^0 test\(s\) used 0 store\(s\): 0 put, "], consecutive=True
     )
     result.stdout.no_fnmatch_line("*nodeid*")
     assert load(pytester.path / "report.json")["tests"] == []
@@ -425,11 +437,142 @@ def test_merged_rows_are_tagged_with_their_worker() -> None:
 
 
 
-def test_an_unwritable_json_path_is_reported_not_a_crash(pytester: pytest.Pytester) -> None:
+def test_an_unwritable_json_path_is_reported_and_fails_the_run(pytester: pytest.Pytester) -> None:
+    """As pytest does for a ``--junitxml`` path it cannot use: exit status 4."""
     pytester.makepyfile("def test_one(memstore):\n    pass\n")
     pytester.mkdir("taken")
-    result = pytester.runpytest("--memstore-report=json:taken")
+    result = pytester.runpytest("--memstore-report=json:taken", "--memstore-report")
     result.assert_outcomes(passed=1)
-    assert result.ret == pytest.ExitCode.OK
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stdout.fnmatch_lines(["memstore report NOT written to taken: *"])
     result.stdout.no_fnmatch_line("*INTERNALERROR*")
+    assert heading_count(result) == 1  # the terminal report is still shown
+
+
+@pytest.mark.parametrize(
+    ("suite", "status"),
+    [
+        ("def test_fails(memstore):\n    assert False\n", pytest.ExitCode.TESTS_FAILED),
+        ("", pytest.ExitCode.USAGE_ERROR),  # no tests: still a report that is missing
+    ],
+)
+def test_an_unwritable_json_path_keeps_a_failed_runs_status(
+    pytester: pytest.Pytester, suite: str, status: pytest.ExitCode
+) -> None:
+    pytester.makepyfile(test_suite=suite)
+    pytester.mkdir("taken")
+    result = pytester.runpytest("--memstore-report=json:taken")
+    assert result.ret == status
+    result.stdout.fnmatch_lines(["memstore report NOT written to taken: *"])
+
+
+# -- layout: the terminal's width, and names that do not depend on the order ----
+
+
+def report_section(result: pytest.RunResult) -> list[str]:
+    """Return the report's lines: from its heading to pytest's last line (excluded)."""
+    lines = result.outlines
+    start = next(i for i, line in enumerate(lines) if re.match(HEADING, line))
+    end = max(i for i, line in enumerate(lines) if line.startswith("====="))
+    return lines[start:end]
+
+
+LONG_NAMED = """
+    def test_with_a_name_long_enough_to_need_more_than_one_line_of_a_narrow_terminal(
+        memstore, memstore_ref
+    ):
+        ref = memstore_ref("metric", {"visit": 1})
+        memstore.put({"x": 1}, ref)
+        memstore.trash(ref)
+"""
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_every_report_line_fits_the_terminal(
+    known: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    known.makepyfile(test_a_module_whose_name_is_rather_long_too=LONG_NAMED)
+    result = known.runpytest("--memstore-report=term-all", "--memstore-report=json:report.json")
+    section = report_section(result)
+    assert len(section) > 20
+    too_long = [line for line in section if len(line) > columns]
+    assert too_long == []
+    # Nothing is lost: the node IDs are split, not cut, and each test's counts
+    # that are not zero follow it.
+    text = "".join(section)
+    for nodeid in EXPECTED:
+        assert nodeid in text
+    long_id = (
+        "test_a_module_whose_name_is_rather_long_too.py::"
+        "test_with_a_name_long_enough_to_need_more_than_one_line_of_a_narrow_terminal"
+    )
+    assert long_id in text
+
+    def counts_after(nodeid: str) -> str:
+        following = itertools.takewhile(
+            lambda line: line.startswith("    "), section[section.index(nodeid) + 1 :]
+        )
+        return " ".join(line.strip() for line in following)
+
+    assert counts_after("test_known_a.py::test_put_get") == (
+        "stores 1, put 3, get 2, missing 1, exists 2, overwrite 1, left 2"
+    )
+    assert counts_after("test_known_b.py::test_unused_store") == "stores 1"
+    # The JSON is the same whatever the terminal.
+    document = load(known.path / "report.json")
+    assert list(document["totals"]) == list(COUNT_KEYS)
+    assert len(document["tests"]) == len(EXPECTED) + 1
+
+
+def test_a_table_that_fits_stays_a_table(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    pytester.makepyfile(test_busy=BUSY_SUITE)
+    result = pytester.runpytest("--memstore-report")
+    result.stdout.re_match_lines([BUSY_HEADER, r"^-+  -+  -+  -+$", busy_row(11)], consecutive=True)
+    assert all(len(line) <= 80 for line in report_section(result))
+
+
+def test_columns_that_are_zero_in_every_row_are_left_out() -> None:
+    report = Report()
+    report.add("t.py::a", {"stores": 1, "put": 2, "left_datasets": 2})
+    report.add("t.py::b", {"stores": 1, "commit": 1})
+    lines = report.render(every_test=True)
+    assert re.match(r"^nodeid\s+stores\s+put\s+commit\s+left$", lines[3])
+    assert lines[-1] == "(left: datasets still stored at teardown)"  # only the legends shown
+
+
+def test_problems_name_stores_the_same_in_any_order(pytester: pytest.Pytester) -> None:
+    write_naming_suite(pytester)
+    problems = []
+    for order in (["test_names_a.py", "test_names_b.py"], ["test_names_b.py", "test_names_a.py"]):
+        result = pytester.runpytest(
+            *order, "--memstore-report", "--memstore-report=json:report.json"
+        )
+        result.assert_outcomes(passed=3)
+        document = load(pytester.path / "report.json")
+        problems.append([(p["nodeid"], p["kind"], p["message"]) for p in document["problems"]])
+        section = report_section(result)
+        problems_at = section.index(f"problems ({len(NAMING_PROBLEMS)}):")
+        problems.append(section[problems_at:])
+    assert problems[0] == NAMING_PROBLEMS
+    assert problems[0] == problems[2]
+    assert problems[1] == problems[3]
+    assert "  test_names_a.py::test_memstore_leaves_trash: [trash] memstore was left with 1 " in (
+        "\n".join(problems[1])
+    )
+
+
+def test_strict_mode_names_stores_the_same_way(pytester: pytest.Pytester) -> None:
+    write_naming_suite(pytester)
+    result = pytester.runpytest("--memstore-strict")
+    result.assert_outcomes(passed=3, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "memstore strict mode: test_names_b.py::test_factory_stores left",
+            "  [[]trash[]] memstore_factory#2 was left with 1 dataset(s) in the trash *",
+            "  [[]trash[]] archive was left with 1 dataset(s) in the trash *",
+        ]
+    )

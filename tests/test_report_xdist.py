@@ -16,11 +16,13 @@ from _report_suite import (
     COUNT_KEYS,
     EXPECTED,
     EXPECTED_PROBLEMS,
+    NAMING_PROBLEMS,
     OUTCOMES,
     TOTALS_LINE,
     row_pattern,
     sum_counts,
     write_known_suite,
+    write_naming_suite,
 )
 
 pytest.importorskip("xdist")
@@ -52,6 +54,12 @@ NODE_DOWN = """
         keys = sorted(getattr(node, "workeroutput", {}))
         (node.config.rootpath / f"down-{node.gateway.id}.json").write_text(json.dumps(keys))
 """
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A terminal wide enough for the table with its worker column."""
+    monkeypatch.setenv("COLUMNS", "250")
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -199,3 +207,33 @@ def test_nothing_sent_printed_or_written_without_the_flags(pytester: pytest.Pyte
         assert "memstore" not in json.loads((pytester.path / name).read_text())
     new = {p.name for p in pytester.path.iterdir()} - before - set(down) - {"__pycache__"}
     assert {name for name in new if not name.startswith("runpytest")} == {"stdout", "stderr"}
+
+
+def test_problems_name_stores_as_a_serial_run_does(pytester: pytest.Pytester) -> None:
+    write_naming_suite(pytester)
+    serial = pytester.runpytest("--memstore-report=json:serial.json")
+    serial.assert_outcomes(passed=3)
+    result = pytester.runpytest_subprocess(
+        *XDIST, "--memstore-report", "--memstore-report=json:xdist.json", timeout=TIMEOUT
+    )
+    result.assert_outcomes(passed=3)
+    problems = {
+        name: [(p["nodeid"], p["kind"], p["message"]) for p in load(pytester.path / name)[
+            "problems"]]
+        for name in ("serial.json", "xdist.json")
+    }
+    assert problems["xdist.json"] == problems["serial.json"] == NAMING_PROBLEMS
+    result.stdout.fnmatch_lines(
+        [f"  {nodeid}: [[]{kind}[]] {message[:40]}*" for nodeid, kind, message in NAMING_PROBLEMS]
+    )
+
+
+def test_an_unwritable_json_path_fails_the_run_under_xdist(pytester: pytest.Pytester) -> None:
+    write_known_suite(pytester)
+    (pytester.path / "test_known_b.py").unlink()  # no failing test
+    pytester.mkdir("taken")
+    result = pytester.runpytest_subprocess(*XDIST, "--memstore-report=json:taken", timeout=TIMEOUT)
+    result.assert_outcomes(passed=4)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stdout.fnmatch_lines(["memstore report NOT written to taken: *"])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
