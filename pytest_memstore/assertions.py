@@ -292,7 +292,7 @@ _WIDTH = 300  # each value in a mismatch message, below -vv
 _DIFFERENCE_WIDTH = 80  # each value in its "first difference" line, below -vv
 
 
-def _follow_verbosity(config: Any) -> Callable[[], None]:
+def follow_verbosity(config: Any) -> Callable[[], None]:
     """Make the messages follow the assertion verbosity of a pytest ``config``.
 
     Called by the plugin's ``pytest_configure``; the verbosity is

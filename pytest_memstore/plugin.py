@@ -17,7 +17,7 @@ import attrs
 import pytest
 
 from . import hooks
-from .assertions import _follow_verbosity
+from .assertions import follow_verbosity
 from .datastore import InMemoryDatastore
 from .entries import EntryError, storage_classes_from_entries
 from .factories import STORE_OPTIONS, RefFactory, StoreFactory, check_store_options
@@ -125,7 +125,7 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
     )
     config.pluginmanager.register(_SessionFixtures(state), "memstore-fixtures")
     # The assertion helpers show values whole at -vv, as pytest's own messages do.
-    config.add_cleanup(_follow_verbosity(config))
+    config.add_cleanup(follow_verbosity(config))
 
 
 def _ini_storage_classes(config: pytest.Config) -> StorageClassFactory:
