@@ -31,3 +31,23 @@ def test_importing_the_plugin_adds_only_the_package_and_its_runtime_dependencies
     )
     assert foreign == [], f"importing the plugin also imported {foreign}"
     assert "pytest_memstore.plugin" in added
+
+
+def test_declaring_the_hooks_alone_imports_no_library_module() -> None:
+    """What ``-p no:memstore`` still loads: the hook declarations, nothing else of ours."""
+    script = SCRIPT.replace("import pytest_memstore.plugin", "import pytest_memstore.declare_hooks")
+    output = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+    ours = sorted(name for name in json.loads(output) if name.startswith("pytest_memstore"))
+    assert ours == ["pytest_memstore", "pytest_memstore.declare_hooks", "pytest_memstore.hooks"]
+
+
+def test_every_public_name_is_importable_from_the_package_and_listed() -> None:
+    import pytest_memstore
+
+    missing = [name for name in pytest_memstore.__all__ if not hasattr(pytest_memstore, name)]
+    assert missing == []
+    lazily = {name for names in pytest_memstore._SOURCES.values() for name in names}
+    assert lazily == set(pytest_memstore.__all__)
+    assert sorted(pytest_memstore.__all__) == pytest_memstore.__all__
