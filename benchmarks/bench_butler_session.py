@@ -30,14 +30,17 @@ Every suite is also written with a single test, so the table can tell the
 one-off cost of a session (imports, the repository) from the cost of each
 further test:
 
-- **whole session**: (suite - empty suite) / N, wall clock and the time
-  pytest prints; what a suite of N tests pays per test, one-off costs spread
-  over the N tests.
+- **whole session**: (suite - empty suite) / N; what a suite of N tests
+  pays per test, one-off costs spread over the N tests.
 - **each further test**: ((suite - one-test suite) - (empty suite - one-test
-  empty suite)) / (N - 1), wall clock: the cost per test once the session
-  is set up, whatever N is.
-- **one-off per session**: one-test suite - one-test empty suite, wall clock:
-  imports, session fixtures and one test.
+  empty suite)) / (N - 1): the cost per test once the session is set up,
+  whatever N is.
+- **once per session**: one-test suite - one-test empty suite: imports,
+  session fixtures and one test.
+
+Each is shown in wall-clock time and in the CPU time of the pytest
+subprocess; on a busy machine the CPU time is the steadier of the two, the
+wall clock also counts waiting (for the CPU, for the disk).
 
 The runs, the warm-up and the interleaved rounds are those of
 ``bench_session.py`` (`bench_session.run_pytest`, `bench_session.timed_rounds`):
@@ -185,35 +188,36 @@ def per_test(
     n : `int`
         Tests in the N-test suites.
     pick : `~collections.abc.Callable`
-        How the rounds are summarised: `statistics.median` or `min`.
+        How the rounds of a suite are summarised (`statistics.median` or
+        `min`), before the differences are taken.
 
     Returns
     -------
     costs : `dict` [`str`, `dict` [`str`, `float`]]
-        For each suite but ``empty``: ``session_wall`` and ``session_pytest``
-        (per test, whole session), ``further`` (per test, once set up) and
-        ``one_off`` (per session).
+        For each suite but ``empty``: ``session_<clock>`` (per test, whole
+        session), ``further_<clock>`` (per test, once set up) and
+        ``one_off_<clock>`` (per session), ``<clock>`` ``wall`` or ``cpu``.
     """
-    wall = {key: pick(r.wall for r in rs) for key, rs in runs.items()}
-    inner = {key: pick(r.pytest for r in rs) for key, rs in runs.items()}
-    empty_growth = wall[EMPTY] - wall[EMPTY + ONE]
-    return {
-        name: {
-            "session_wall": (wall[name] - wall[EMPTY]) / n,
-            "session_pytest": (inner[name] - inner[EMPTY]) / n,
-            "further": (wall[name] - wall[name + ONE] - empty_growth) / (n - 1),
-            "one_off": wall[name + ONE] - wall[EMPTY + ONE],
-        }
-        for name in runs
-        if name != EMPTY and not name.endswith(ONE)
+    costs: dict[str, dict[str, float]] = {
+        name: {} for name in runs if name != EMPTY and not name.endswith(ONE)
     }
+    for clock in ("wall", "cpu"):
+        t = {key: pick(getattr(r, clock) for r in rs) for key, rs in runs.items()}
+        empty_growth = t[EMPTY] - t[EMPTY + ONE]
+        for name, found in costs.items():
+            found[f"session_{clock}"] = (t[name] - t[EMPTY]) / n
+            found[f"further_{clock}"] = (t[name] - t[name + ONE] - empty_growth) / (n - 1)
+            found[f"one_off_{clock}"] = t[name + ONE] - t[EMPTY + ONE]
+    return costs
 
 
 ROWS: tuple[tuple[str, str], ...] = (
     ("session_wall", "per test, whole session (wall)"),
-    ("session_pytest", "per test, whole session (pytest-reported)"),
-    ("further", "per test, each further test (wall)"),
-    ("one_off", "once per session (wall)"),
+    ("session_cpu", "per test, whole session (CPU)"),
+    ("further_wall", "per test, each further test (wall)"),
+    ("further_cpu", "per test, each further test (CPU)"),
+    ("one_off_wall", "once per session (wall)"),
+    ("one_off_cpu", "once per session (CPU)"),
 )
 """Keys of `per_test` and the row labels of the comparison table, in table order."""
 

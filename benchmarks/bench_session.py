@@ -27,10 +27,12 @@ in the suite's directory, with ``PYTEST_ADDOPTS``, ``PYTEST_PLUGINS``,
 ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` and ``PYTHONDONTWRITEBYTECODE`` removed
 from its environment (so bytecode and rewritten test modules are cached as in
 an ordinary run); the generated ``pytest.ini`` keeps any outer configuration
-out. Two durations are recorded: the wall clock around the
-subprocess (interpreter start, plugin import, collection, run, teardown)
-and the duration pytest prints itself (``N passed in X s``: collection and
-run, not interpreter start). One untimed warm-up run per configuration comes
+out. Three durations are recorded: the wall clock around the
+subprocess (interpreter start, plugin import, collection, run, teardown),
+the CPU time (user and system) the subprocess used, which other work on a
+busy machine disturbs less than the wall clock, and the duration pytest
+prints itself (``N passed in X s``: collection and run, not interpreter
+start; to 10 ms). One untimed warm-up run per configuration comes
 first (it also writes the assertion-rewriting caches); then ``--rounds``
 (default 3) interleaved rounds each run the three configurations in turn,
 the order rotating from one round to the next. The tables show the medians
@@ -53,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import statistics
@@ -67,6 +70,11 @@ from pathlib import Path
 from typing import TypeVar
 
 import _environment
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows
+    resource = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
@@ -189,6 +197,16 @@ class Run:
     wall: float
     pytest: float
     passed: int
+    cpu: float = math.nan
+    """User and system CPU seconds of the subprocess; NaN where unknown."""
+
+
+def _children_cpu() -> float:
+    """Return the CPU seconds used so far by waited-for children; NaN without `resource`."""
+    if resource is None:  # pragma: no cover - not on Windows
+        return math.nan
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _subprocess_environment() -> dict[str, str]:
@@ -243,7 +261,8 @@ def run_pytest(label: str, args: Sequence[str], cwd: Path, n: int) -> Run:
     Returns
     -------
     run : `Run`
-        The wall time around the subprocess and the time pytest printed.
+        The wall time around the subprocess, its CPU time and the time pytest
+        printed.
 
     Raises
     ------
@@ -252,9 +271,11 @@ def run_pytest(label: str, args: Sequence[str], cwd: Path, n: int) -> Run:
         with an error or its summary line does not say ``n passed``.
     """
     env = _subprocess_environment()
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     tail = done.stdout.strip().splitlines()[-1:] or [""]
     match = _SUMMARY.search(tail[0])
     if done.returncode != 0 or match is None or int(match.group(1)) != n:
@@ -263,7 +284,7 @@ def run_pytest(label: str, args: Sequence[str], cwd: Path, n: int) -> Run:
             f"command: {' '.join(args)}\n--- stdout (end)\n{done.stdout[-3000:]}\n"
             f"--- stderr (end)\n{done.stderr[-3000:]}"
         )
-    return Run(wall, float(match.group(2)), int(match.group(1)))
+    return Run(wall, float(match.group(2)), int(match.group(1)), cpu)
 
 
 def check_report(report: Path, n: int) -> None:
@@ -318,21 +339,26 @@ def table(
     Returns
     -------
     lines : `list` [`str`]
-        Wall and pytest-reported seconds, their ratios to ``baseline`` and the
-        wall-clock difference to ``baseline`` per test, in µs.
+        Wall, CPU and pytest-reported seconds, the ratios of wall and
+        pytest-reported seconds to ``baseline``, and the differences of wall
+        and CPU seconds to ``baseline`` per test, in µs.
     """
     wall = {c: pick(r.wall for r in runs[c]) for c in configurations}
+    cpu = {c: pick(r.cpu for r in runs[c]) for c in configurations}
     inner = {c: pick(r.pytest for r in runs[c]) for c in configurations}
     lines = [
-        f"| configuration | wall s | pytest-reported s | wall / {baseline} "
-        f"| pytest-reported / {baseline} | extra µs per test (wall) |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"| configuration | wall s | CPU s | pytest-reported s | wall / {baseline} "
+        f"| pytest-reported / {baseline} | extra µs per test (wall) "
+        "| extra µs per test (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for c in configurations:
         extra = (wall[c] - wall[baseline]) / n * 1e6
+        extra_cpu = (cpu[c] - cpu[baseline]) / n * 1e6
         lines.append(
-            f"| {c} | {wall[c]:.3f} | {inner[c]:.3f} | {wall[c] / wall[baseline]:.3f}x "
-            f"| {inner[c] / inner[baseline]:.3f}x | {extra:.0f} |"
+            f"| {c} | {wall[c]:.3f} | {cpu[c]:.3f} | {inner[c]:.3f} "
+            f"| {wall[c] / wall[baseline]:.3f}x | {inner[c] / inner[baseline]:.3f}x "
+            f"| {extra:.0f} | {extra_cpu:.0f} |"
         )
     return lines
 
@@ -434,7 +460,7 @@ def timed_rounds(
 
 
 def runs_json(runs: dict[str, list[Run]]) -> dict[str, list[dict[str, float]]]:
-    """Return ``runs`` as JSON-ready lists of ``wall``, ``pytest`` and ``passed``."""
+    """Return ``runs`` as JSON-ready lists of ``wall``, ``pytest``, ``passed`` and ``cpu``."""
     return {c: [vars(r) for r in rs] for c, rs in runs.items()}
 
 

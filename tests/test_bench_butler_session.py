@@ -68,30 +68,45 @@ def test_each_suite_is_written_with_n_tests_and_with_one(bench: ModuleType, tmp_
     assert '@pytest.fixture(scope="session")\ndef repo(' in daf_conftest
 
 
-def run(bench: ModuleType, wall: float, pytest_s: float) -> object:
-    return bench.Run(wall=wall, pytest=pytest_s, passed=1)
+def run(bench: ModuleType, wall: float, cpu: float) -> object:
+    return bench.Run(wall=wall, pytest=wall, passed=1, cpu=cpu)
 
 
 def test_costs_are_taken_above_the_empty_suite(bench: ModuleType) -> None:
     runs = {
-        "empty": [run(bench, 1.0, 0.5), run(bench, 9.0, 0.5), run(bench, 1.0, 0.5)],
-        "empty (1 test)": [run(bench, 0.9, 0.1)],
+        "empty": [run(bench, 1.0, 0.5), run(bench, 9.0, 0.4), run(bench, 1.0, 0.6)],
+        "empty (1 test)": [run(bench, 0.9, 0.3)],
         "memstore": [run(bench, 1.2, 0.7)],
-        "memstore (1 test)": [run(bench, 1.0, 0.1)],
+        "memstore (1 test)": [run(bench, 1.0, 0.35)],
         "daf_butler": [run(bench, 4.0, 3.5)],
-        "daf_butler (1 test)": [run(bench, 3.0, 0.6)],
+        "daf_butler (1 test)": [run(bench, 3.0, 2.3)],
     }
     costs = bench.per_test(runs, 10, min)
     assert costs.keys() == {"memstore", "daf_butler"}
     assert costs["memstore"] == pytest.approx(
-        {"session_wall": 0.02, "session_pytest": 0.02, "further": 0.1 / 9, "one_off": 0.1}
+        {
+            "session_wall": 0.02,
+            "further_wall": 0.1 / 9,
+            "one_off_wall": 0.1,
+            "session_cpu": 0.03,
+            "further_cpu": 0.25 / 9,
+            "one_off_cpu": 0.05,
+        }
     )
     assert costs["daf_butler"] == pytest.approx(
-        {"session_wall": 0.3, "session_pytest": 0.3, "further": 0.9 / 9, "one_off": 2.1}
+        {
+            "session_wall": 0.3,
+            "further_wall": 0.9 / 9,
+            "one_off_wall": 2.1,
+            "session_cpu": 0.31,
+            "further_cpu": 1.1 / 9,
+            "one_off_cpu": 2.0,
+        }
     )
     lines = bench.comparison(costs)
+    assert len(lines) == 2 + len(bench.ROWS)
     assert lines[2] == "| per test, whole session (wall) | 20.00 ms | 300.00 ms | 15x |"
-    assert lines[5] == "| once per session (wall) | 100.00 ms | 2.100 s | 21x |"
+    assert lines[-1] == "| once per session (CPU) | 50.00 ms | 2.000 s | 40x |"
 
 
 def test_without_daf_butler_its_column_says_skipped(
