@@ -3,9 +3,10 @@
 Builds LSST daf_butler's own ``InMemoryDatastore`` standalone, with no SQL
 registry, the way daf_butler's test suite does: a ``DatastoreConfig`` naming
 the class and the ``DummyDatastoreRegistryBridgeManager`` that
-``lsst.daf.butler.tests.DummyRegistry`` provides. The benchmark imports this
-module only when `available` is true; importing it never imports
-``lsst.daf.butler`` by itself, every function does so on first use.
+``lsst.daf.butler.tests.DummyRegistry`` provides. Importing this module never
+imports ``lsst.daf.butler`` by itself, every function does so on first use;
+the benchmarks ask `skip_reason` first (``bench_butler_session.py`` uses only
+`skip_reason` and `versions`: its daf_butler side runs in generated suites).
 
 Recipe, for a workload of ``n`` dicts::
 
@@ -74,6 +75,7 @@ __all__ = [
     "make_refs",
     "make_store",
     "put_many",
+    "skip_reason",
     "store_counts",
     "trash_many",
     "universe",
@@ -118,6 +120,27 @@ def available() -> bool:
     except ImportError:
         return False
     return True
+
+
+def skip_reason(no_daf: bool = False) -> str | None:
+    """Say why a benchmark leaves daf_butler out, if it does.
+
+    Parameters
+    ----------
+    no_daf : `bool`, optional
+        Whether the user asked to leave it out (``--no-daf``).
+
+    Returns
+    -------
+    reason : `str` or `None`
+        `None` when daf_butler is measured; else the reason, for a line
+        such as ``daf_butler column SKIPPED: <reason>``.
+    """
+    if no_daf:
+        return "--no-daf given"
+    if not available():
+        return 'lsst.daf.butler is not importable; install it with `pip install -e ".[bench]"`'
+    return None
 
 
 def versions() -> dict[str, str]:

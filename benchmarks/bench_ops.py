@@ -247,13 +247,12 @@ def floor_implementation() -> Implementation:
     return Implementation(FLOOR, Floor, make_refs, make_workload_refs)
 
 
-def load_daf_side() -> ModuleType | None:
-    """Import ``_daf_butler_side`` from this directory; `None` if daf_butler is missing."""
+def load_daf_side() -> ModuleType:
+    """Import ``_daf_butler_side`` from this directory (it imports no daf_butler by itself)."""
     here = str(Path(__file__).resolve().parent)
     if here not in sys.path:
         sys.path.insert(0, here)
-    side = importlib.import_module("_daf_butler_side")
-    return side if side.available() else None
+    return importlib.import_module("_daf_butler_side")
 
 
 def daf_implementation(side: ModuleType) -> Implementation:
@@ -475,19 +474,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     n, rounds, n_stores = args.n, args.rounds, args.stores
 
-    side = None
-    skip_reason = "--no-daf given"
-    if not args.no_daf:
-        try:
-            side = load_daf_side()
-        except ImportError as err:  # pragma: no cover - the side module imports lazily
-            skip_reason = f"cannot load _daf_butler_side: {err}"
-        else:
-            if side is None:
-                skip_reason = (
-                    "lsst.daf.butler is not importable; install it with "
-                    '`pip install -e ".[bench]"`'
-                )
+    side: ModuleType | None = load_daf_side()
+    skip_reason = side.skip_reason(args.no_daf)
+    if skip_reason is not None:
+        side = None
 
     impls = [memstore_implementation(), floor_implementation()]
     if side is not None:

@@ -27,10 +27,12 @@ in the suite's directory, with ``PYTEST_ADDOPTS``, ``PYTEST_PLUGINS``,
 ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` and ``PYTHONDONTWRITEBYTECODE`` removed
 from its environment (so bytecode and rewritten test modules are cached as in
 an ordinary run); the generated ``pytest.ini`` keeps any outer configuration
-out. Two durations are recorded: the wall clock around the
-subprocess (interpreter start, plugin import, collection, run, teardown)
-and the duration pytest prints itself (``N passed in X s``: collection and
-run, not interpreter start). One untimed warm-up run per configuration comes
+out. Three durations are recorded: the wall clock around the
+subprocess (interpreter start, plugin import, collection, run, teardown),
+the CPU time (user and system) the subprocess used, which other work on a
+busy machine disturbs less than the wall clock, and the duration pytest
+prints itself (``N passed in X s``: collection and run, not interpreter
+start; to 10 ms). One untimed warm-up run per configuration comes
 first (it also writes the assertion-rewriting caches); then ``--rounds``
 (default 3) interleaved rounds each run the three configurations in turn,
 the order rotating from one round to the next. The tables show the medians
@@ -53,6 +55,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import statistics
@@ -64,8 +67,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TypeVar
 
 import _environment
+
+try:
+    import resource
+except ImportError:  # pragma: no cover - not on Windows
+    resource = None  # type: ignore[assignment]
+
+T = TypeVar("T")
 
 BARE = "bare"
 MEMSTORE = "memstore"
@@ -138,14 +149,38 @@ def test_{i:05d}(memstore):
 
 def write_suite(root: Path, kind: str, n: int, per_module: int, ref_style: str) -> None:
     """Write ``n`` tests of ``kind`` (``bare`` or ``memstore``) under ``root``."""
+    if kind == BARE:
+        write_modules(root, _BARE_CONFTEST, _BARE_TEST, n, per_module)
+    elif ref_style == "fixture":
+        write_modules(root, _MEMSTORE_CONFTEST, _FIXTURE_TEST, n, per_module)
+    else:
+        write_modules(root, _MEMSTORE_CONFTEST, _HELPER_TEST, n, per_module, _HELPER_HEADER)
+
+
+def write_modules(
+    root: Path, conftest: str, template: str, n: int, per_module: int, header: str = ""
+) -> None:
+    """Write a suite of ``n`` tests under ``root``, ``per_module`` per file.
+
+    Parameters
+    ----------
+    root : `pathlib.Path`
+        The suite's directory, created if missing. It gets an empty
+        ``pytest.ini`` (so no outer configuration applies), ``conftest.py``
+        and files ``test_gen_0000.py``, ``test_gen_0001.py``, ...
+    conftest : `str`
+        The text of ``conftest.py``.
+    template : `str`
+        One test; ``{i}`` is its number, from 0 (``{i:05d}`` in its name).
+    n : `int`
+        How many tests.
+    per_module : `int`
+        How many tests a file holds at most.
+    header : `str`, optional
+        Text at the top of every test file.
+    """
     root.mkdir(parents=True, exist_ok=True)
     (root / "pytest.ini").write_text(_PYTEST_INI, encoding="utf-8")
-    if kind == BARE:
-        conftest, header, template = _BARE_CONFTEST, "", _BARE_TEST
-    elif ref_style == "fixture":
-        conftest, header, template = _MEMSTORE_CONFTEST, "", _FIXTURE_TEST
-    else:
-        conftest, header, template = _MEMSTORE_CONFTEST, _HELPER_HEADER, _HELPER_TEST
     (root / "conftest.py").write_text(conftest, encoding="utf-8")
     for module, start in enumerate(range(0, n, per_module)):
         body = "".join(template.format(i=i) for i in range(start, min(n, start + per_module)))
@@ -162,6 +197,16 @@ class Run:
     wall: float
     pytest: float
     passed: int
+    cpu: float = math.nan
+    """User and system CPU seconds of the subprocess; NaN where unknown."""
+
+
+def _children_cpu() -> float:
+    """Return the CPU seconds used so far by waited-for children; NaN without `resource`."""
+    if resource is None:  # pragma: no cover - not on Windows
+        return math.nan
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _subprocess_environment() -> dict[str, str]:
@@ -176,35 +221,70 @@ def _subprocess_environment() -> dict[str, str]:
     return env
 
 
+def pytest_command(*options: str) -> list[str]:
+    """Return the command line of a timed run: quiet, no cache provider, then ``options``."""
+    return [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options]
+
+
 def command(configuration: str, report: Path) -> list[str]:
-    base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     if configuration == BARE:
-        return [*base, "-p", "no:memstore"]
+        return pytest_command("-p", "no:memstore")
     if configuration == JSON:
-        return [*base, f"--memstore-report=json:{report}"]
-    return base
+        return pytest_command(f"--memstore-report=json:{report}")
+    return pytest_command()
 
 
 def run_once(configuration: str, cwd: Path, n: int, report: Path) -> Run:
     """Run one configuration in a subprocess; check that all ``n`` tests passed."""
     if configuration == JSON and report.exists():
         report.unlink()
-    args = command(configuration, report)
+    run = run_pytest(configuration, command(configuration, report), cwd, n)
+    if configuration == JSON:
+        check_report(report, n)
+    return run
+
+
+def run_pytest(label: str, args: Sequence[str], cwd: Path, n: int) -> Run:
+    """Run ``args`` in ``cwd`` as a timed subprocess; check that ``n`` tests passed.
+
+    Parameters
+    ----------
+    label : `str`
+        What runs, for the error message.
+    args : `~collections.abc.Sequence` [`str`]
+        The command line (see `pytest_command`).
+    cwd : `pathlib.Path`
+        The suite's directory.
+    n : `int`
+        How many tests must pass.
+
+    Returns
+    -------
+    run : `Run`
+        The wall time around the subprocess, its CPU time and the time pytest
+        printed.
+
+    Raises
+    ------
+    RuntimeError
+        Raised, with the command and the end of its output, when pytest exits
+        with an error or its summary line does not say ``n passed``.
+    """
     env = _subprocess_environment()
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - start
+    cpu = _children_cpu() - cpu
     tail = done.stdout.strip().splitlines()[-1:] or [""]
     match = _SUMMARY.search(tail[0])
     if done.returncode != 0 or match is None or int(match.group(1)) != n:
         raise RuntimeError(
-            f"{configuration}: pytest exited {done.returncode}; expected {n} passed\n"
+            f"{label}: pytest exited {done.returncode}; expected {n} passed\n"
             f"command: {' '.join(args)}\n--- stdout (end)\n{done.stdout[-3000:]}\n"
             f"--- stderr (end)\n{done.stderr[-3000:]}"
         )
-    if configuration == JSON:
-        check_report(report, n)
-    return Run(wall, float(match.group(2)), int(match.group(1)))
+    return Run(wall, float(match.group(2)), int(match.group(1)), cpu)
 
 
 def check_report(report: Path, n: int) -> None:
@@ -235,20 +315,50 @@ def versions() -> dict[str, str]:
 
 
 def table(
-    runs: dict[str, list[Run]], n: int, pick: Callable[[Iterable[float]], float]
+    runs: dict[str, list[Run]],
+    n: int,
+    pick: Callable[[Iterable[float]], float],
+    configurations: Sequence[str] = CONFIGURATIONS,
+    baseline: str = BARE,
 ) -> list[str]:
-    wall = {c: pick(r.wall for r in runs[c]) for c in CONFIGURATIONS}
-    inner = {c: pick(r.pytest for r in runs[c]) for c in CONFIGURATIONS}
+    """Return the lines of a Markdown table of whole-session times.
+
+    Parameters
+    ----------
+    runs : `dict` [`str`, `list` [`Run`]]
+        The timed runs of each configuration.
+    n : `int`
+        Tests in every suite, to spread the difference to ``baseline`` over.
+    pick : `~collections.abc.Callable`
+        How the rounds are summarised: `statistics.median` or `min`.
+    configurations : `~collections.abc.Sequence` [`str`], optional
+        The rows, in order.
+    baseline : `str`, optional
+        The configuration every row is compared with.
+
+    Returns
+    -------
+    lines : `list` [`str`]
+        Wall, CPU and pytest-reported seconds, the ratios of wall and
+        pytest-reported seconds to ``baseline``, and the differences of wall
+        and CPU seconds to ``baseline`` per test, in µs.
+    """
+    wall = {c: pick(r.wall for r in runs[c]) for c in configurations}
+    cpu = {c: pick(r.cpu for r in runs[c]) for c in configurations}
+    inner = {c: pick(r.pytest for r in runs[c]) for c in configurations}
     lines = [
-        "| configuration | wall s | pytest-reported s | wall / bare | pytest-reported / bare "
-        "| extra µs per test (wall) |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"| configuration | wall s | CPU s | pytest-reported s | wall / {baseline} "
+        f"| pytest-reported / {baseline} | extra µs per test (wall) "
+        "| extra µs per test (CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for c in CONFIGURATIONS:
-        extra = (wall[c] - wall[BARE]) / n * 1e6
+    for c in configurations:
+        extra = (wall[c] - wall[baseline]) / n * 1e6
+        extra_cpu = (cpu[c] - cpu[baseline]) / n * 1e6
         lines.append(
-            f"| {c} | {wall[c]:.3f} | {inner[c]:.3f} | {wall[c] / wall[BARE]:.3f}x "
-            f"| {inner[c] / inner[BARE]:.3f}x | {extra:.0f} |"
+            f"| {c} | {wall[c]:.3f} | {cpu[c]:.3f} | {inner[c]:.3f} "
+            f"| {wall[c] / wall[baseline]:.3f}x | {inner[c] / inner[baseline]:.3f}x "
+            f"| {extra:.0f} | {extra_cpu:.0f} |"
         )
     return lines
 
@@ -277,13 +387,81 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="memstore tests build refs with the memstore_ref fixture (default) or with a "
         "module-level DatasetType and DatasetRef(...)",
     )
+    add_output_arguments(parser)
+    args = parser.parse_args(argv)
+    _environment.require_positive(parser, args, SIZES)
+    return args
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--json PATH`` (raw results) and ``--keep DIR`` (keep the suites) to ``parser``."""
     parser.add_argument("--json", type=Path, metavar="PATH", help="save the raw results here")
     parser.add_argument(
         "--keep", type=Path, metavar="DIR", help="generate the suites in DIR and keep them"
     )
-    args = parser.parse_args(argv)
-    _environment.require_positive(parser, args, SIZES)
-    return args
+
+
+def in_suite_root(keep: Path | None, func: Callable[[Path], T]) -> T:
+    """Call ``func`` with the directory the suites go in: ``keep``, else a temporary one.
+
+    Parameters
+    ----------
+    keep : `pathlib.Path` or `None`
+        The ``--keep`` directory; `None` for a temporary directory removed
+        when ``func`` returns.
+    func : `~collections.abc.Callable`
+        Writes the suites under the directory it is given and runs them.
+
+    Returns
+    -------
+    result
+        What ``func`` returns.
+    """
+    if keep is not None:
+        return func(keep)
+    with tempfile.TemporaryDirectory(prefix="memstore-bench-") as tmp:
+        return func(Path(tmp))
+
+
+def timed_rounds(
+    run: Callable[[str], Run], names: Sequence[str], rounds: int
+) -> tuple[dict[str, list[Run]], list[list[str]]]:
+    """Run each of ``names`` once untimed, then in ``rounds`` interleaved rounds.
+
+    Parameters
+    ----------
+    run : `~collections.abc.Callable` [[`str`], `Run`]
+        Runs the named configuration once.
+    names : `~collections.abc.Sequence` [`str`]
+        The configurations, in the order of the first round.
+    rounds : `int`
+        How many timed rounds; the order rotates from one to the next (see
+        `_environment.interleaved`) and a progress line follows each.
+
+    Returns
+    -------
+    runs : `dict` [`str`, `list` [`Run`]]
+        The timed runs of each configuration, in round order; the warm-up run
+        (caches, bytecode, rewritten test modules) is not among them.
+    orders : `list` [`list` [`str`]]
+        The order of each round.
+    """
+    for name in names:
+        run(name)
+    runs: dict[str, list[Run]] = {name: [] for name in names}
+    orders = []
+    started = time.perf_counter()
+    for round_index, order in _environment.interleaved(names, rounds):
+        orders.append(order)
+        for name in order:
+            runs[name].append(run(name))
+        _environment.report_round(round_index, rounds, order, started)
+    return runs, orders
+
+
+def runs_json(runs: dict[str, list[Run]]) -> dict[str, list[dict[str, float]]]:
+    """Return ``runs`` as JSON-ready lists of ``wall``, ``pytest``, ``passed`` and ``cpu``."""
+    return {c: [vars(r) for r in rs] for c, rs in runs.items()}
 
 
 def measure(root: Path, args: argparse.Namespace) -> tuple[dict[str, list[Run]], list[list[str]]]:
@@ -292,21 +470,9 @@ def measure(root: Path, args: argparse.Namespace) -> tuple[dict[str, list[Run]],
     write_suite(root / "memstore", MEMSTORE, n, args.per_module, args.ref_style)
     directories = {BARE: root / "bare", MEMSTORE: root / "memstore", JSON: root / "memstore"}
     report = root / REPORT_NAME
-
-    for configuration in CONFIGURATIONS:  # warm-up: caches, pyc files
-        run_once(configuration, directories[configuration], n, report)
-
-    runs: dict[str, list[Run]] = {c: [] for c in CONFIGURATIONS}
-    orders = []
-    started = time.perf_counter()
-    for round_index, order in _environment.interleaved(CONFIGURATIONS, args.rounds):
-        orders.append(order)
-        for configuration in order:
-            runs[configuration].append(
-                run_once(configuration, directories[configuration], n, report)
-            )
-        _environment.report_round(round_index, args.rounds, order, started)
-    return runs, orders
+    return timed_rounds(
+        lambda c: run_once(c, directories[c], n, report), CONFIGURATIONS, args.rounds
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -325,11 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         flush=True,
     )
 
-    if args.keep is not None:
-        runs, orders = measure(args.keep, args)
-    else:
-        with tempfile.TemporaryDirectory(prefix="memstore-bench-") as tmp:
-            runs, orders = measure(Path(tmp), args)
+    runs, orders = in_suite_root(args.keep, lambda root: measure(root, args))
 
     _environment.note_end_load(env)
     print("## Session (median of the rounds)\n")
@@ -351,10 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             **env,
             "unit": "seconds per pytest run",
             "round_orders": orders,
-            "runs": {
-                c: [{"wall": r.wall, "pytest": r.pytest, "passed": r.passed} for r in rs]
-                for c, rs in runs.items()
-            },
+            "runs": runs_json(runs),
         }
         _environment.write_json(args.json, payload)
     return 0
