@@ -8,7 +8,7 @@ above a suite of empty tests. Three generated suites of ``--n`` tests
 
 ``empty``
     ``def test_00000(): pass`` and so on: what pytest itself costs. The
-    plugin is disabled (``-p no:memstore``).
+    plugin is disabled (``-p no:memstore -p no:memstore_hooks``).
 ``memstore``
     The suite of ``bench_session.py``: each test requests the ``memstore``
     fixture (a fresh store) and the ``memstore_ref`` fixture, and does one
@@ -71,7 +71,7 @@ from pathlib import Path
 import _daf_butler_side
 import _environment
 import bench_session
-from bench_session import Run
+from bench_session import PLUGIN_OFF, Run
 
 EMPTY = "empty"
 MEMSTORE = "memstore"
@@ -165,7 +165,7 @@ def measure(
     directories = write_suites(root, names, args.n, args.per_module)
 
     def run(key: str) -> Run:
-        options = () if key.startswith(MEMSTORE) else ("-p", "no:memstore")
+        options = () if key.startswith(MEMSTORE) else PLUGIN_OFF
         size = 1 if key.endswith(ONE) else args.n
         command = bench_session.pytest_command(*options)
         return bench_session.run_pytest(key, command, directories[key], size)

@@ -7,8 +7,8 @@ three ways:
 ``bare``
     A ``store`` fixture defined in the generated ``conftest.py`` that returns
     a plain `dict`; each test stores one dict under a tuple key and reads it
-    back. The plugin is disabled with ``-p no:memstore``, so it is not even
-    imported.
+    back. The plugin is disabled with ``-p no:memstore -p no:memstore_hooks``,
+    so it is not even imported.
 ``memstore``
     The same test against the plugin's fixtures: the ``memstore`` fixture
     (a fresh `pytest_memstore.InMemoryDatastore` per test) and a ref built
@@ -79,6 +79,8 @@ except ImportError:  # pragma: no cover - not on Windows
 T = TypeVar("T")
 
 BARE = "bare"
+# Both of the plugin's entry points off: not even the hook declarations load.
+PLUGIN_OFF = ("-p", "no:memstore", "-p", "no:memstore_hooks")
 MEMSTORE = "memstore"
 JSON = "memstore+json"
 CONFIGURATIONS = (BARE, MEMSTORE, JSON)
@@ -228,7 +230,7 @@ def pytest_command(*options: str) -> list[str]:
 
 def command(configuration: str, report: Path) -> list[str]:
     if configuration == BARE:
-        return pytest_command("-p", "no:memstore")
+        return pytest_command(*PLUGIN_OFF)
     if configuration == JSON:
         return pytest_command(f"--memstore-report=json:{report}")
     return pytest_command()
