@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-__all__ = ["RefFactory", "StoreFactory", "StoreOptions"]
+__all__ = ["ButlerFactory", "ButlerOptions", "RefFactory", "StoreFactory", "StoreOptions"]
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from .constraints import Constraints
 from .datastore import InMemoryDatastore
 from .model import DataId, DatasetId, DatasetRef, DatasetType
 from .storage import StorageClass, StorageClassFactory
+
+if TYPE_CHECKING:
+    from .butler import InMemoryButler
 
 
 class StoreOptions(TypedDict, total=False):
@@ -23,6 +26,19 @@ class StoreOptions(TypedDict, total=False):
 
 
 STORE_OPTIONS = StoreOptions.__optional_keys__
+
+
+class ButlerOptions(StoreOptions, total=False):
+    """The options of ``memstore_butler_factory``, and all the marker takes.
+
+    The store options configure the butler's datastore.
+    """
+
+    run: str
+    collections: str | Sequence[str]
+
+
+BUTLER_OPTIONS = ButlerOptions.__optional_keys__
 
 
 def _check_name(value: Any) -> None:
@@ -46,17 +62,36 @@ def _check_flag(value: Any) -> None:
         raise TypeError("must be True or False")
 
 
+def _check_run(value: Any) -> None:
+    if value is not None and (not isinstance(value, str) or not value):
+        raise TypeError("must be a non-empty str (a run collection name), or None")
+
+
+def _check_collections(value: Any) -> None:
+    if value is None or (isinstance(value, str) and value):
+        return
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes, Mapping)):
+        names = list(value)
+        if all(isinstance(name, str) and name for name in names):
+            return
+    raise TypeError("must be a collection name or a list of them, or None")
+
+
 _VALUE_CHECKS: dict[str, Callable[[Any], None]] = {
     "name": _check_name,
     "constraints": _check_constraints,
     "copy_on_put": _check_flag,
     "copy_on_get": _check_flag,
+    "run": _check_run,
+    "collections": _check_collections,
 }
-"""How each store option's value is checked: by raising what is wrong with it."""
-assert set(_VALUE_CHECKS) == STORE_OPTIONS, "every store option has a value check"
+"""How each option's value is checked: by raising what is wrong with it."""
+assert set(_VALUE_CHECKS) == BUTLER_OPTIONS, "every option has a value check"
 
 
-def check_store_options(options: Mapping[str, Any], where: str) -> None:
+def check_store_options(
+    options: Mapping[str, Any], where: str, allowed: frozenset[str] = STORE_OPTIONS
+) -> None:
     """Check the keys and values of store options, as the marker or the factory got them.
 
     Parameters
@@ -65,6 +100,8 @@ def check_store_options(options: Mapping[str, Any], where: str) -> None:
         The options.
     where : `str`
         Who got them, to start the message with.
+    allowed : `frozenset` of `str`, optional
+        The option names allowed there: the store options by default.
 
     Raises
     ------
@@ -74,10 +111,10 @@ def check_store_options(options: Mapping[str, Any], where: str) -> None:
     ValueError
         The ``constraints`` are a mapping but not valid ones.
     """
-    unknown = set(options) - STORE_OPTIONS
+    unknown = set(options) - allowed
     if unknown:
         raise TypeError(
-            f"{where}: unknown option(s) {sorted(unknown)}; valid options: {sorted(STORE_OPTIONS)}"
+            f"{where}: unknown option(s) {sorted(unknown)}; valid options: {sorted(allowed)}"
         )
     for key, value in options.items():
         try:
@@ -116,6 +153,38 @@ class StoreFactory:
             The ``constraints`` are not valid.
         """
         check_store_options(options, "memstore_factory")
+        return self._build(**{**self.defaults, **options})
+
+
+class ButlerFactory:
+    """Builds butlers with default options; ``memstore_butler_factory`` is one.
+
+    Parameters
+    ----------
+    build : callable
+        Called with the merged options; returns the new butler.
+    defaults : mapping, optional
+        Options every butler gets unless the call overrides them.
+    """
+
+    def __init__(
+        self, build: Callable[..., InMemoryButler], defaults: Mapping[str, Any] | None = None
+    ) -> None:
+        self._build = build
+        self.defaults: dict[str, Any] = dict(defaults or {})
+
+    def __call__(self, **options: Any) -> InMemoryButler:
+        """Return a new butler over a new store; ``options`` win over the defaults.
+
+        Raises
+        ------
+        TypeError
+            An option is not one of ``run``, ``collections`` or the store
+            options, or its value has the wrong type.
+        ValueError
+            The ``constraints`` are not valid.
+        """
+        check_store_options(options, "memstore_butler_factory", BUTLER_OPTIONS)
         return self._build(**{**self.defaults, **options})
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from .butler import InMemoryButler
     from .datastore import InMemoryDatastore
     from .storage import StorageClassFactory
 
@@ -84,4 +85,39 @@ def pytest_memstore_store_created(store: InMemoryDatastore, request: pytest.Fixt
         ) -> None:
             store.put([], request.getfixturevalue("defects_ref"))  # every store has defects
             store.copy_on_get = True
+    """
+
+
+@pytest.hookspec
+def pytest_memstore_butler_created(butler: InMemoryButler, request: pytest.FixtureRequest) -> None:
+    """Prepare each butler the ``memstore_butler`` fixtures build, before use.
+
+    Called for the butler of ``memstore_butler`` and for each
+    ``memstore_butler_factory`` call, after the store-created hook has seen
+    its datastore: register dataset types, add collections, pre-populate.
+
+    Parameters
+    ----------
+    butler : `InMemoryButler`
+        The new butler; its run (``"memstore"`` unless the marker or the
+        factory call says otherwise) exists.
+    request : `pytest.FixtureRequest`
+        The request of the fixture that built it.
+
+    Examples
+    --------
+    In a ``conftest.py``::
+
+        import pytest
+
+        from pytest_memstore import DatasetType, InMemoryButler
+
+
+        def pytest_memstore_butler_created(
+            butler: InMemoryButler, request: pytest.FixtureRequest
+        ) -> None:
+            butler.registry.registerDatasetType(
+                DatasetType("calexp", {"instrument", "visit"}, "StructuredDataDict")
+            )
+            butler.put({"flux": []}, "calexp", instrument="Cam", visit=1)
     """

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -20,10 +20,20 @@ from . import hooks
 from .assertions import follow_verbosity
 from .datastore import InMemoryDatastore
 from .entries import EntryError, storage_classes_from_entries
-from .factories import STORE_OPTIONS, RefFactory, StoreFactory, check_store_options
+from .factories import (
+    BUTLER_OPTIONS,
+    STORE_OPTIONS,
+    ButlerFactory,
+    RefFactory,
+    StoreFactory,
+    check_store_options,
+)
 from .model import DatasetType
 from .report import Report, TestUsage, fit
 from .storage import StorageClass, StorageClassFactory
+
+if TYPE_CHECKING:
+    from .butler import InMemoryButler
 
 REPORT_TYPES = ("term", "term-all", "json")
 REPORT_NOT_WRITTEN = pytest.ExitCode.USAGE_ERROR
@@ -111,9 +121,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: D103
 def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
     config.addinivalue_line(
         "markers",
-        "memstore(name=None, constraints=None, copy_on_put=False, copy_on_get=False): "
-        "options for the datastore the memstore fixture builds (and defaults for "
-        "memstore_factory)",
+        "memstore(name=None, constraints=None, copy_on_put=False, copy_on_get=False, "
+        "run='memstore', collections=None): options for the datastore the memstore fixture "
+        "builds and the butler memstore_butler builds (and defaults for their factories); "
+        "run and collections are the butler's",
     )
     strict = config.getoption("memstore_strict")
     if strict is None:
@@ -155,10 +166,10 @@ def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
     if marker.args:
         raise pytest.UsageError(
             f"{nodeid}: @pytest.mark.memstore takes keyword options only "
-            f"({', '.join(sorted(STORE_OPTIONS))}); got positional {marker.args!r}"
+            f"({', '.join(sorted(BUTLER_OPTIONS))}); got positional {marker.args!r}"
         )
     try:
-        check_store_options(marker.kwargs, f"{nodeid}: @pytest.mark.memstore")
+        check_store_options(marker.kwargs, f"{nodeid}: @pytest.mark.memstore", BUTLER_OPTIONS)
     except (TypeError, ValueError) as err:
         raise pytest.UsageError(str(err)) from None
 
@@ -189,10 +200,25 @@ class _TestState:
 
     storage_classes: StorageClassFactory
     usage: TestUsage | None = None
-    factory_calls: int = 0
+    factory_calls: dict[str, int] = attrs.Factory(dict)
+
+    def next_label(self, fixture: str) -> str:
+        """Return ``fixture#N`` for the N-th store a factory fixture builds in this test."""
+        calls = self.factory_calls[fixture] = self.factory_calls.get(fixture, 0) + 1
+        return f"{fixture}#{calls}"
 
 
-_STORE_FIXTURES = frozenset({"memstore", "memstore_factory"})
+_STORE_FIXTURES = frozenset(
+    {"memstore", "memstore_factory", "memstore_butler", "memstore_butler_factory"}
+)
+_DEFAULT_RUN = "memstore"
+
+
+def _split_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split marker or factory options into the store's and the butler's own."""
+    store = {k: v for k, v in options.items() if k in STORE_OPTIONS}
+    butler = {k: v for k, v in options.items() if k not in STORE_OPTIONS}
+    return store, butler
 
 
 class _SessionFixtures:
@@ -289,20 +315,55 @@ class _SessionFixtures:
         """
         return self._test_state(self._current()).storage_classes
 
+    def _build_butler(
+        self,
+        request: pytest.FixtureRequest | None,
+        item: pytest.Item,
+        test: _TestState,
+        options: Mapping[str, Any],
+        label: str,
+    ) -> InMemoryButler:
+        from .butler import InMemoryButler
+
+        store_options, butler_options = _split_options(options)
+        store = self._build_store(request, item, test, store_options, label)
+        butler = InMemoryButler(
+            run=butler_options.get("run", _DEFAULT_RUN),
+            collections=butler_options.get("collections"),
+            datastore=store,
+            storageClasses=test.storage_classes,
+        )
+        if item.config.hook.pytest_memstore_butler_created.get_hookimpls():
+            item.ihook.pytest_memstore_butler_created(butler=butler, request=request)
+        return butler
+
     @pytest.fixture
     def memstore(self) -> InMemoryDatastore:
         """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
         request, self.request = self.request, None
         item = self._current()
         test = self._test_state(item)
-        return self._build_store(request, item, test, _marker_options(item), "memstore")
+        options, _ = _split_options(_marker_options(item))
+        return self._build_store(request, item, test, options, "memstore")
 
     @pytest.fixture
-    def memstore_factory(self) -> StoreFactory:
-        """Build more stores for this test: ``memstore_factory(**options)``.
+    def memstore_butler(self) -> InMemoryButler:
+        """A fresh `InMemoryButler` over a fresh store, with run ``"memstore"``.
 
-        The ``memstore`` marker's options but ``name`` are the defaults; every
-        store built is counted in the report.
+        ``@pytest.mark.memstore(run=..., collections=...)`` sets its run and
+        default collections; the marker's other options configure its store.
+        """
+        request, self.request = self.request, None
+        item = self._current()
+        test = self._test_state(item)
+        return self._build_butler(request, item, test, _marker_options(item), "memstore_butler")
+
+    @pytest.fixture
+    def memstore_butler_factory(self) -> ButlerFactory:
+        """Build more butlers for this test: ``memstore_butler_factory(**options)``.
+
+        Each gets a store of its own. The marker's options but ``name`` are
+        the defaults; every store built is counted in the report.
         """
         request, self.request = self.request, None
         item = self._current()
@@ -310,9 +371,27 @@ class _SessionFixtures:
         defaults.pop("name", None)  # each store built gets a name of its own
         test = self._test_state(item)
 
+        def build(**options: Any) -> InMemoryButler:
+            label = test.next_label("memstore_butler_factory")
+            return self._build_butler(request, item, test, options, label)
+
+        return ButlerFactory(build, defaults)
+
+    @pytest.fixture
+    def memstore_factory(self) -> StoreFactory:
+        """Build more stores for this test: ``memstore_factory(**options)``.
+
+        The ``memstore`` marker's store options but ``name`` are the
+        defaults; every store built is counted in the report.
+        """
+        request, self.request = self.request, None
+        item = self._current()
+        defaults, _ = _split_options(_marker_options(item))
+        defaults.pop("name", None)  # each store built gets a name of its own
+        test = self._test_state(item)
+
         def build(**options: Any) -> InMemoryDatastore:
-            test.factory_calls += 1
-            label = f"memstore_factory#{test.factory_calls}"
+            label = test.next_label("memstore_factory")
             return self._build_store(request, item, test, options, label)
 
         return StoreFactory(build, defaults)

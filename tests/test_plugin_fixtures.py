@@ -479,7 +479,9 @@ def test_the_hooks_entry_point_declares_hooks_and_implements_none() -> None:
     ]
     specs = [name for name in vars(hooks) if name.startswith("pytest_memstore_")]
     assert specs == [
-        "pytest_memstore_register_storage_classes", "pytest_memstore_store_created"
+        "pytest_memstore_register_storage_classes",
+        "pytest_memstore_store_created",
+        "pytest_memstore_butler_created",
     ]
     for name in specs:
         assert getattr(getattr(hooks, name), "pytest_spec", None) is not None
