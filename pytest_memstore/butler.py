@@ -41,7 +41,7 @@ from .deferred import DeferredDatasetHandle
 from .errors import DatasetTypeNotSupportedError
 from .existence import DatasetExistence
 from .model import DataId, DatasetId, DatasetRef, DatasetType
-from .registry import InMemoryRegistry, is_glob, required_data_id
+from .registry import InMemoryRegistry, collection_names, is_glob, required_data_id
 from .storage import StorageClass, StorageClassFactory
 from .uri import DatasetRefURIs, MemoryURI
 from .where import parse_where
@@ -51,21 +51,9 @@ _log = logging.getLogger(__name__)
 _DatasetRefOrType = DatasetRef | DatasetType | str
 
 
-def _collection_tuple(collections: str | Iterable[str] | None, what: str) -> tuple[str, ...]:
-    if collections is None:
-        return ()
-    if isinstance(collections, str):
-        return (collections,)
-    if isinstance(collections, (bytes, Mapping)) or not isinstance(collections, Iterable):
-        raise TypeError(
-            f"{what} must be a collection name or an iterable of names; got "
-            f"{type(collections).__name__}: {collections!r:.80}"
-        )
-    names = tuple(collections)
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"{what} must be names (str); got {type(name).__name__}: {name!r:.80}")
-    return names
+def _optional_names(value: str | Iterable[str] | None, what: str) -> tuple[str, ...]:
+    """Return `collection_names` of ``value``; `None` is no names."""
+    return () if value is None else collection_names(value, what)
 
 
 def _check_run(run: Any) -> None:
@@ -136,7 +124,7 @@ class InMemoryButler:
         collections_defaulted: bool,
     ) -> None:
         _check_run(run)
-        defaults = _collection_tuple(collections, "collections")
+        defaults = _optional_names(collections, "collections")
         if collections_defaulted and run is not None:
             defaults = (run,)
         self.registry_state = registry
@@ -281,7 +269,7 @@ class InMemoryButler:
                     "No collections given, and this butler has no default collections"
                 )
             return self._defaults
-        return _collection_tuple(collections, "collections")
+        return collection_names(collections, "collections")
 
     def _find(
         self,
@@ -958,7 +946,7 @@ class InMemoryButler:
         stored objects is not undone by a rollback; the registry changes are.
         """
         registry = self.registry_state
-        tag_names = _collection_tuple(tags, "tags")
+        tag_names = _optional_names(tags, "tags")
         if purge:
             if not disassociate:
                 raise TypeError("Cannot pass purge=True without disassociate=True.")
@@ -1024,7 +1012,7 @@ class InMemoryButler:
             constraint; here nothing changes).
         """
         registry = self.registry_state
-        runs = tuple(dict.fromkeys(_collection_tuple(names, "names")))
+        runs = tuple(dict.fromkeys(_optional_names(names, "names")))
         for name in runs:
             kind = registry.get_collection_type(name)
             if kind is not CollectionType.RUN:

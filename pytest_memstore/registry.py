@@ -14,7 +14,7 @@ changes are undone together, newest first.
 
 from __future__ import annotations
 
-__all__ = ["InMemoryRegistry", "required_data_id"]
+__all__ = ["InMemoryRegistry", "collection_names", "is_glob", "required_data_id"]
 
 import fnmatch
 import threading
@@ -79,13 +79,29 @@ class _ThreadState(threading.local):
     transaction: DatastoreTransaction | None = None
 
 
-def _as_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
+def collection_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
+    """Return a collection name, or an iterable of them, as a tuple of names.
+
+    Parameters
+    ----------
+    value : `str` or iterable of `str`
+        One name (a `str` is never taken as an iterable of characters), or
+        several.
+    what : `str`
+        What the names are, for the error message.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is neither a `str` nor an iterable (`bytes` and mappings
+        count as neither), or holds something that is not a `str`.
+    """
     if isinstance(value, str):
         return (value,)
     if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
         raise TypeError(
-            f"{what} must be a name or an iterable of names; got {type(value).__name__}: "
-            f"{value!r:.80}"
+            f"{what} must be a collection name or an iterable of names; got "
+            f"{type(value).__name__}: {value!r:.80}"
         )
     names = tuple(value)
     for name in names:
@@ -353,7 +369,7 @@ class InMemoryRegistry:
         CollectionCycleError
             The chain would contain itself.
         """
-        names = _as_names(children, "Chain children")
+        names = collection_names(children, "Chain children")
         with self._lock:
             chain = self._chain(parent)
             for name in names:
@@ -468,7 +484,7 @@ class InMemoryRegistry:
                 matched = list(self._collections.values())
             else:
                 matched = []
-                for item in _as_names(expression, "A collection expression"):
+                for item in collection_names(expression, "A collection expression"):
                     if is_glob(item):
                         matched.extend(
                             c for c in self._collections.values()
@@ -513,7 +529,7 @@ class InMemoryRegistry:
             A collection is still listed by a chain and ``unlink`` is false
             (nothing is removed).
         """
-        names = tuple(dict.fromkeys(_as_names(names, "Collections to remove")))
+        names = tuple(dict.fromkeys(collection_names(names, "Collections to remove")))
         with self._lock:
             collections = [self._collection(name) for name in names]
             chains = {
