@@ -158,6 +158,11 @@ class InMemoryRegistry:
         if transaction is not None:
             transaction.registerUndo(name, func, *args)
 
+    def _forget(self, table: dict[Any, Any], key: Any, value: Any) -> None:
+        """Undo an addition: `_delete_if_same` under the lock."""
+        with self._lock:
+            _delete_if_same(table, key, value)
+
     # -- dataset types -----------------------------------------------------
 
     def resolve_storage_class(self, storageClass: StorageClass | str) -> StorageClass:
@@ -221,13 +226,11 @@ class InMemoryRegistry:
                     f"registered definition {_describe_type(existing)}"
                 )
             self._dataset_types[datasetType.name] = datasetType
-            self._on_rollback("registerDatasetType", self._unregister_type, datasetType)
+            self._on_rollback(
+                "registerDatasetType", self._forget, self._dataset_types, datasetType.name,
+                datasetType,
+            )
         return True
-
-    def _unregister_type(self, datasetType: DatasetType) -> None:
-        with self._lock:
-            if self._dataset_types.get(datasetType.name) is datasetType:
-                del self._dataset_types[datasetType.name]
 
     def get_dataset_type(self, name: str) -> DatasetType:
         """Return the registered dataset type ``name`` (``parent.component`` too).
@@ -299,13 +302,10 @@ class InMemoryRegistry:
             if name in self._collections:
                 return False
             collection = self._collections[name] = _Collection(name, type, doc)
-            self._on_rollback("registerCollection", self._unregister_collection, collection)
+            self._on_rollback(
+                "registerCollection", self._forget, self._collections, name, collection
+            )
         return True
-
-    def _unregister_collection(self, collection: _Collection) -> None:
-        with self._lock:
-            if self._collections.get(collection.name) is collection:
-                del self._collections[collection.name]
 
     def _collection(self, name: str) -> _Collection:
         collection = self._collections.get(name)
@@ -331,11 +331,11 @@ class InMemoryRegistry:
         with self._lock:
             return self._collection(name).doc
 
-    def _chain(self, parent: str) -> _Collection:
-        collection = self._collection(parent)
-        if collection.type is not CollectionType.CHAINED:
+    def _of_type(self, name: str, kind: CollectionType) -> _Collection:
+        collection = self._collection(name)
+        if collection.type is not kind:
             raise CollectionTypeError(
-                f"Collection {parent!r} has type {collection.type.name}, not CHAINED"
+                f"Collection {name!r} has type {collection.type.name}, not {kind.name}"
             )
         return collection
 
@@ -350,7 +350,7 @@ class InMemoryRegistry:
             It is not a chain.
         """
         with self._lock:
-            return self._chain(parent).children
+            return self._of_type(parent, CollectionType.CHAINED).children
 
     def set_chain(
         self, parent: str, children: str | Iterable[str], *, flatten: bool = False
@@ -371,7 +371,7 @@ class InMemoryRegistry:
         """
         names = collection_names(children, "Chain children")
         with self._lock:
-            chain = self._chain(parent)
+            chain = self._of_type(parent, CollectionType.CHAINED)
             for name in names:
                 self._collection(name)
             if flatten:
@@ -561,15 +561,6 @@ class InMemoryRegistry:
 
     # -- datasets ----------------------------------------------------------
 
-    def _run(self, run: str) -> _Collection:
-        collection = self._collection(run)
-        if collection.type is not CollectionType.RUN:
-            raise CollectionTypeError(
-                f"Collection {run!r} is of type {collection.type.name}; a RUN collection is "
-                "required"
-            )
-        return collection
-
     def insert(self, ref: DatasetRef) -> None:
         """Record a new dataset in its run.
 
@@ -587,7 +578,7 @@ class InMemoryRegistry:
         name = datasetType.name
         key = required_data_id(ref.dataId, datasetType.dimensions)
         with self._lock:
-            run = self._run(ref.run)
+            run = self._of_type(ref.run, CollectionType.RUN)
             table = run.datasets.get(name)
             if table is None:
                 table = run.datasets[name] = {}
@@ -620,11 +611,8 @@ class InMemoryRegistry:
 
     def _uninsert(self, run: _Collection, name: str, key: DataId, ref: DatasetRef) -> None:
         with self._lock:
-            table = run.datasets.get(name)
-            if table is not None and table.get(key) is ref:
-                del table[key]
-            if self._datasets.get(ref.id) is ref:
-                del self._datasets[ref.id]
+            _delete_if_same(run.datasets.get(name), key, ref)
+            _delete_if_same(self._datasets, ref.id, ref)
 
     def import_ref(self, ref: DatasetRef) -> bool:
         """Record a dataset whose ID the caller chose; `False` if already recorded.
@@ -682,9 +670,7 @@ class InMemoryRegistry:
                 key = required_data_id(ref.dataId, ref.datasetType.dimensions)
                 run = self._collections.get(ref.run)
                 for collection in [run, *tagged] if run is not None else tagged:
-                    table = collection.datasets.get(name)
-                    if table is not None and table.get(key) is ref:
-                        del table[key]
+                    if _delete_if_same(collection.datasets.get(name), key, ref):
                         removed.append((collection, name, key, ref))
                 removed.append((_NO_COLLECTION, name, key, ref))
             if removed:
@@ -715,7 +701,7 @@ class InMemoryRegistry:
         """
         listed = list(refs)
         with self._lock:
-            tagged = self._tagged(collection)
+            tagged = self._of_type(collection, CollectionType.TAGGED)
             added: list[tuple[str, DataId, DatasetRef]] = []
             planned: dict[tuple[str, DataId], DatasetRef] = {}
             for given in listed:
@@ -745,9 +731,7 @@ class InMemoryRegistry:
     ) -> None:
         with self._lock:
             for name, key, ref in added:
-                table = tagged.datasets.get(name)
-                if table is not None and table.get(key) is ref:
-                    del table[key]
+                _delete_if_same(tagged.datasets.get(name), key, ref)
 
     def disassociate(self, collection: str, refs: Iterable[DatasetRef]) -> None:
         """Take datasets out of a tagged collection; others are ignored.
@@ -761,7 +745,7 @@ class InMemoryRegistry:
         """
         listed = list(refs)
         with self._lock:
-            tagged = self._tagged(collection)
+            tagged = self._of_type(collection, CollectionType.TAGGED)
             removed = []
             for given in listed:
                 name = given.datasetType.nameAndComponent()[0]
@@ -775,14 +759,6 @@ class InMemoryRegistry:
                     removed.append((tagged, name, key, held))
             if removed:
                 self._on_rollback("disassociate", self._restore_datasets, removed)
-
-    def _tagged(self, collection: str) -> _Collection:
-        found = self._collection(collection)
-        if found.type is not CollectionType.TAGGED:
-            raise CollectionTypeError(
-                f"Collection {collection!r} is of type {found.type.name}, not TAGGED"
-            )
-        return found
 
     def get_dataset(self, id: DatasetId) -> DatasetRef | None:
         """Return the recorded ref with this ID, or `None`."""
@@ -854,7 +830,7 @@ class InMemoryRegistry:
             return [
                 ref
                 for name in runs
-                for table in self._run(name).datasets.values()
+                for table in self._of_type(name, CollectionType.RUN).datasets.values()
                 for ref in table.values()
             ]
 
@@ -864,6 +840,18 @@ class InMemoryRegistry:
 
 
 _NO_COLLECTION = _Collection("", CollectionType.RUN, None)
+
+
+def _delete_if_same(table: dict[Any, Any] | None, key: Any, value: Any) -> bool:
+    """Delete ``table[key]`` if it is ``value`` itself; return whether it was.
+
+    Undo steps use this so that they never remove what a later change put
+    under the same key.
+    """
+    if table is not None and table.get(key) is value:
+        del table[key]
+        return True
+    return False
 
 
 def _describe_type(datasetType: DatasetType) -> str:
