@@ -1018,14 +1018,7 @@ class InMemoryButler:
             if kind is not CollectionType.RUN:
                 raise TypeError(f"The collection type of {name!r} is {kind.name}, not RUN.")
         if not unlink_from_chains:
-            listed = {name: registry.parent_chains(name) for name in runs}
-            listed = {name: chains for name, chains in listed.items() if chains}
-            if listed:
-                raise ValueError(
-                    "Cannot remove run(s) still listed by a chain: "
-                    + "; ".join(f"{n!r} is in {sorted(c)}" for n, c in listed.items())
-                    + "; pass unlink_from_chains=True or redefine the chains first"
-                )
+            registry.check_not_in_chains(runs, "run(s)")
         refs = registry.run_datasets(runs)
         if refs:
             self.pruneDatasets(refs, unstore=True, purge=True, disassociate=True)

@@ -417,6 +417,30 @@ class InMemoryRegistry:
                 if c.type is CollectionType.CHAINED and name in c.children
             ]
 
+    def check_not_in_chains(self, names: Iterable[str], what: str) -> None:
+        """Raise unless no chain lists any of ``names`` as a direct child.
+
+        Parameters
+        ----------
+        names : iterable of `str`
+            The collections about to be removed.
+        what : `str`
+            What they are, for the message (``"run(s)"``).
+
+        Raises
+        ------
+        ValueError
+            Some are listed; the message names each with its chains.
+        """
+        with self._lock:
+            listed = {name: chains for name in names if (chains := self.parent_chains(name))}
+        if listed:
+            raise ValueError(
+                f"Cannot remove {what} still listed by a chain: "
+                + "; ".join(f"{n!r} is in {sorted(c)}" for n, c in listed.items())
+                + "; pass unlink_from_chains=True or redefine the chains first"
+            )
+
     def _flatten(self, names: Iterable[str]) -> list[_Collection]:
         """Return the search path: chains expanded, each collection once."""
         path: dict[str, _Collection] = {}
@@ -532,26 +556,15 @@ class InMemoryRegistry:
         names = tuple(dict.fromkeys(collection_names(names, "Collections to remove")))
         with self._lock:
             collections = [self._collection(name) for name in names]
-            chains = {
-                name: self.parent_chains(name) for name in names
-            }
             if not unlink:
-                listed = {name: parents for name, parents in chains.items() if parents}
-                if listed:
-                    raise ValueError(
-                        "Cannot remove collection(s) still listed by a chain: "
-                        + "; ".join(f"{n!r} is in {sorted(p)}" for n, p in listed.items())
-                        + "; pass unlink_from_chains=True or redefine the chains first"
-                    )
-            for name, parents in chains.items():
-                for parent in parents:
+                self.check_not_in_chains(names, "collection(s)")
+            for name in names:
+                for parent in self.parent_chains(name):
                     chain = self._collections[parent]
                     self.set_chain(parent, [c for c in chain.children if c != name])
             for collection in collections:
-                owned = [
-                    ref for table in collection.datasets.values() for ref in table.values()
-                ] if collection.type is CollectionType.RUN else []
-                self.remove_datasets(owned)
+                if collection.type is CollectionType.RUN:
+                    self.remove_datasets(_owned(collection))
                 del self._collections[collection.name]
                 self._on_rollback("removeCollection", self._restore_collection, collection)
 
@@ -828,10 +841,7 @@ class InMemoryRegistry:
         """Return every dataset the given runs own."""
         with self._lock:
             return [
-                ref
-                for name in runs
-                for table in self._of_type(name, CollectionType.RUN).datasets.values()
-                for ref in table.values()
+                ref for name in runs for ref in _owned(self._of_type(name, CollectionType.RUN))
             ]
 
     def count(self) -> int:
@@ -840,6 +850,11 @@ class InMemoryRegistry:
 
 
 _NO_COLLECTION = _Collection("", CollectionType.RUN, None)
+
+
+def _owned(run: _Collection) -> list[DatasetRef]:
+    """Return every dataset a run holds."""
+    return [ref for table in run.datasets.values() for ref in table.values()]
 
 
 def _delete_if_same(table: dict[Any, Any] | None, key: Any, value: Any) -> bool:
