@@ -41,7 +41,13 @@ from .deferred import DeferredDatasetHandle
 from .errors import DatasetTypeNotSupportedError
 from .existence import DatasetExistence
 from .model import DataId, DatasetId, DatasetRef, DatasetType
-from .registry import InMemoryRegistry, collection_names, is_glob, required_data_id
+from .registry import (
+    InMemoryRegistry,
+    collection_names,
+    describe_dataset_type,
+    is_glob,
+    required_data_id,
+)
 from .storage import StorageClass, StorageClassFactory
 from .uri import DatasetRefURIs, MemoryURI
 from .where import parse_where
@@ -225,9 +231,8 @@ class InMemoryButler:
             if target.storageClass.can_convert(source.storageClass):
                 return registered if for_put else given
         raise ValueError(
-            f"Supplied dataset type {given.name}({sorted(given.dimensions)}, "
-            f"{given.storageClass.name}) is inconsistent with the registered definition "
-            f"{registered.name}({sorted(registered.dimensions)}, {registered.storageClass.name})"
+            f"Supplied dataset type {describe_dataset_type(given)} is inconsistent with the "
+            f"registered definition {describe_dataset_type(registered)}"
         )
 
     @staticmethod
@@ -306,10 +311,7 @@ class InMemoryButler:
         datasetType = self._dataset_type(datasetRefOrType, for_put=False)
         ref, data_id, names = self._find(datasetType, dataId, kwargs, collections)
         if ref is None:
-            raise DatasetNotFoundError(
-                f"Dataset {datasetType.name} with data ID {data_id} could not be found in "
-                f"collections {list(names)}"
-            )
+            raise _not_found(datasetType, data_id, names)
         return ref
 
     @staticmethod
@@ -618,10 +620,7 @@ class InMemoryButler:
         """
         if isinstance(id, str):
             id = uuid.UUID(id)
-        ref = self.registry_state.get_dataset(id)
-        if ref is not None and storage_class is not None:
-            ref = ref.overrideStorageClass(self.registry_state.resolve_storage_class(storage_class))
-        return ref
+        return self._with_storage_class(self.registry_state.get_dataset(id), storage_class)
 
     def get_many_datasets(self, ids: Iterable[DatasetId | str]) -> list[DatasetRef]:
         """Return the recorded datasets among these IDs (unknown ones left out)."""
@@ -664,9 +663,14 @@ class InMemoryButler:
             _no_timespan("find_dataset")
         datasetType = self._dataset_type(dataset_type, for_put=False)
         ref, _, _ = self._find(datasetType, data_id, kwargs, collections)
-        if ref is not None and storage_class is not None:
-            ref = ref.overrideStorageClass(self.registry_state.resolve_storage_class(storage_class))
-        return ref
+        return self._with_storage_class(ref, storage_class)
+
+    def _with_storage_class(
+        self, ref: DatasetRef | None, storage_class: str | StorageClass | None
+    ) -> DatasetRef | None:
+        if ref is None or storage_class is None:
+            return ref
+        return ref.overrideStorageClass(self.registry_state.resolve_storage_class(storage_class))
 
     def getURIs(
         self,
@@ -699,10 +703,7 @@ class InMemoryButler:
             found, data_id, names = self._find(datasetType, dataId, kwargs, collections)
             if found is None:
                 if not predict:
-                    raise DatasetNotFoundError(
-                        f"Dataset {datasetType.name} with data ID {data_id} could not be found "
-                        f"in collections {list(names)}"
-                    )
+                    raise _not_found(datasetType, data_id, names)
                 run = run or self._run
                 if run is None:
                     raise TypeError("Cannot predict dataset ID/location with run=None.")
@@ -1061,6 +1062,15 @@ _EXISTENCE = {
     for stored in (False, True)
     for full_check in (False, True)
 }
+
+
+def _not_found(
+    datasetType: DatasetType, data_id: DataId, names: tuple[str, ...]
+) -> DatasetNotFoundError:
+    return DatasetNotFoundError(
+        f"Dataset {datasetType.name} with data ID {data_id} could not be found in "
+        f"collections {list(names)}"
+    )
 
 
 def _data_id_value(name: str, ref: DatasetRef) -> Any:

@@ -14,7 +14,13 @@ changes are undone together, newest first.
 
 from __future__ import annotations
 
-__all__ = ["InMemoryRegistry", "collection_names", "is_glob", "required_data_id"]
+__all__ = [
+    "InMemoryRegistry",
+    "collection_names",
+    "describe_dataset_type",
+    "is_glob",
+    "required_data_id",
+]
 
 import fnmatch
 import threading
@@ -222,8 +228,8 @@ class InMemoryRegistry:
                 if existing == datasetType:
                     return False
                 raise ConflictingDefinitionError(
-                    f"Dataset type {_describe_type(datasetType)} is inconsistent with the "
-                    f"registered definition {_describe_type(existing)}"
+                    f"Dataset type {describe_dataset_type(datasetType)} is inconsistent with the "
+                    f"registered definition {describe_dataset_type(existing)}"
                 )
             self._dataset_types[datasetType.name] = datasetType
             self._on_rollback(
@@ -660,7 +666,7 @@ class InMemoryRegistry:
             ):
                 raise ValueError(
                     f"Dataset type of {ref} is inconsistent with the registered definition "
-                    f"{_describe_type(registered)}"
+                    f"{describe_dataset_type(registered)}"
                 )
             self.insert(ref)
         return True
@@ -869,7 +875,6 @@ def _delete_if_same(table: dict[Any, Any] | None, key: Any, value: Any) -> bool:
     return False
 
 
-def _describe_type(datasetType: DatasetType) -> str:
-    storageClass: Any = datasetType.storageClass
-    name = storageClass if isinstance(storageClass, str) else storageClass.name
-    return f"{datasetType.name}({sorted(datasetType.dimensions)}, {name})"
+def describe_dataset_type(datasetType: DatasetType) -> str:
+    """Return a dataset type as ``name([dimensions], StorageClass)`` for messages."""
+    return f"{datasetType.name}({sorted(datasetType.dimensions)}, {datasetType.storageClass.name})"
