@@ -510,6 +510,9 @@ class InMemoryButler:
     ) -> DeferredDatasetHandle:
         """Find a dataset now and return a handle that reads it later.
 
+        The arguments are those of `get`; the handle keeps ``parameters``
+        and ``storageClass`` for each of its reads.
+
         Raises
         ------
         LookupError
