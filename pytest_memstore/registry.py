@@ -866,8 +866,9 @@ def _owned(run: _Collection) -> list[DatasetRef]:
 def _delete_if_same(table: dict[Any, Any] | None, key: Any, value: Any) -> bool:
     """Delete ``table[key]`` if it is ``value`` itself; return whether it was.
 
-    Undo steps use this so that they never remove what a later change put
-    under the same key.
+    For when only that very entry may go: an undo step must not remove what
+    a later change put under the same key, and a tagged collection may hold
+    another dataset under the same data ID.
     """
     if table is not None and table.get(key) is value:
         del table[key]
