@@ -134,8 +134,8 @@ def butler_workload(objs: Sequence[Any], data_ids: Sequence[dict[str, Any]]) -> 
     put, get, exists = butler.put, butler.get, butler.exists
 
     def put_new() -> list[DatasetRef]:
-        return [put(obj, DATASET_TYPE, data_id) for obj, data_id in zip(objs, data_ids,
-                                                                         strict=True)]
+        pairs = zip(objs, data_ids, strict=True)
+        return [put(obj, DATASET_TYPE, data_id) for obj, data_id in pairs]
 
     seconds, refs = timed(put_new)
     out["put_new"] = per_op(seconds, n)

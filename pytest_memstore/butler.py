@@ -41,7 +41,13 @@ from .deferred import DeferredDatasetHandle
 from .errors import DatasetTypeNotSupportedError
 from .existence import DatasetExistence
 from .model import DataId, DatasetId, DatasetRef, DatasetType
-from .registry import InMemoryRegistry, is_glob, required_data_id
+from .registry import (
+    InMemoryRegistry,
+    collection_names,
+    describe_dataset_type,
+    is_glob,
+    required_data_id,
+)
 from .storage import StorageClass, StorageClassFactory
 from .uri import DatasetRefURIs, MemoryURI
 from .where import parse_where
@@ -51,21 +57,9 @@ _log = logging.getLogger(__name__)
 _DatasetRefOrType = DatasetRef | DatasetType | str
 
 
-def _collection_tuple(collections: str | Iterable[str] | None, what: str) -> tuple[str, ...]:
-    if collections is None:
-        return ()
-    if isinstance(collections, str):
-        return (collections,)
-    if isinstance(collections, (bytes, Mapping)) or not isinstance(collections, Iterable):
-        raise TypeError(
-            f"{what} must be a collection name or an iterable of names; got "
-            f"{type(collections).__name__}: {collections!r:.80}"
-        )
-    names = tuple(collections)
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"{what} must be names (str); got {type(name).__name__}: {name!r:.80}")
-    return names
+def _optional_names(value: str | Iterable[str] | None, what: str) -> tuple[str, ...]:
+    """Return `collection_names` of ``value``; `None` is no names."""
+    return () if value is None else collection_names(value, what)
 
 
 def _check_run(run: Any) -> None:
@@ -136,7 +130,7 @@ class InMemoryButler:
         collections_defaulted: bool,
     ) -> None:
         _check_run(run)
-        defaults = _collection_tuple(collections, "collections")
+        defaults = _optional_names(collections, "collections")
         if collections_defaulted and run is not None:
             defaults = (run,)
         self.registry_state = registry
@@ -237,9 +231,8 @@ class InMemoryButler:
             if target.storageClass.can_convert(source.storageClass):
                 return registered if for_put else given
         raise ValueError(
-            f"Supplied dataset type {given.name}({sorted(given.dimensions)}, "
-            f"{given.storageClass.name}) is inconsistent with the registered definition "
-            f"{registered.name}({sorted(registered.dimensions)}, {registered.storageClass.name})"
+            f"Supplied dataset type {describe_dataset_type(given)} is inconsistent with the "
+            f"registered definition {describe_dataset_type(registered)}"
         )
 
     @staticmethod
@@ -281,7 +274,7 @@ class InMemoryButler:
                     "No collections given, and this butler has no default collections"
                 )
             return self._defaults
-        return _collection_tuple(collections, "collections")
+        return collection_names(collections, "collections")
 
     def _find(
         self,
@@ -318,10 +311,7 @@ class InMemoryButler:
         datasetType = self._dataset_type(datasetRefOrType, for_put=False)
         ref, data_id, names = self._find(datasetType, dataId, kwargs, collections)
         if ref is None:
-            raise DatasetNotFoundError(
-                f"Dataset {datasetType.name} with data ID {data_id} could not be found in "
-                f"collections {list(names)}"
-            )
+            raise _not_found(datasetType, data_id, names)
         return ref
 
     @staticmethod
@@ -520,6 +510,9 @@ class InMemoryButler:
     ) -> DeferredDatasetHandle:
         """Find a dataset now and return a handle that reads it later.
 
+        The arguments are those of `get`; the handle keeps ``parameters``
+        and ``storageClass`` for each of its reads.
+
         Raises
         ------
         LookupError
@@ -630,10 +623,7 @@ class InMemoryButler:
         """
         if isinstance(id, str):
             id = uuid.UUID(id)
-        ref = self.registry_state.get_dataset(id)
-        if ref is not None and storage_class is not None:
-            ref = ref.overrideStorageClass(self.registry_state.resolve_storage_class(storage_class))
-        return ref
+        return self._with_storage_class(self.registry_state.get_dataset(id), storage_class)
 
     def get_many_datasets(self, ids: Iterable[DatasetId | str]) -> list[DatasetRef]:
         """Return the recorded datasets among these IDs (unknown ones left out)."""
@@ -676,9 +666,14 @@ class InMemoryButler:
             _no_timespan("find_dataset")
         datasetType = self._dataset_type(dataset_type, for_put=False)
         ref, _, _ = self._find(datasetType, data_id, kwargs, collections)
-        if ref is not None and storage_class is not None:
-            ref = ref.overrideStorageClass(self.registry_state.resolve_storage_class(storage_class))
-        return ref
+        return self._with_storage_class(ref, storage_class)
+
+    def _with_storage_class(
+        self, ref: DatasetRef | None, storage_class: str | StorageClass | None
+    ) -> DatasetRef | None:
+        if ref is None or storage_class is None:
+            return ref
+        return ref.overrideStorageClass(self.registry_state.resolve_storage_class(storage_class))
 
     def getURIs(
         self,
@@ -711,10 +706,7 @@ class InMemoryButler:
             found, data_id, names = self._find(datasetType, dataId, kwargs, collections)
             if found is None:
                 if not predict:
-                    raise DatasetNotFoundError(
-                        f"Dataset {datasetType.name} with data ID {data_id} could not be found "
-                        f"in collections {list(names)}"
-                    )
+                    raise _not_found(datasetType, data_id, names)
                 run = run or self._run
                 if run is None:
                     raise TypeError("Cannot predict dataset ID/location with run=None.")
@@ -958,7 +950,7 @@ class InMemoryButler:
         stored objects is not undone by a rollback; the registry changes are.
         """
         registry = self.registry_state
-        tag_names = _collection_tuple(tags, "tags")
+        tag_names = _optional_names(tags, "tags")
         if purge:
             if not disassociate:
                 raise TypeError("Cannot pass purge=True without disassociate=True.")
@@ -1024,20 +1016,13 @@ class InMemoryButler:
             constraint; here nothing changes).
         """
         registry = self.registry_state
-        runs = tuple(dict.fromkeys(_collection_tuple(names, "names")))
+        runs = tuple(dict.fromkeys(_optional_names(names, "names")))
         for name in runs:
             kind = registry.get_collection_type(name)
             if kind is not CollectionType.RUN:
                 raise TypeError(f"The collection type of {name!r} is {kind.name}, not RUN.")
         if not unlink_from_chains:
-            listed = {name: registry.parent_chains(name) for name in runs}
-            listed = {name: chains for name, chains in listed.items() if chains}
-            if listed:
-                raise ValueError(
-                    "Cannot remove run(s) still listed by a chain: "
-                    + "; ".join(f"{n!r} is in {sorted(c)}" for n, c in listed.items())
-                    + "; pass unlink_from_chains=True or redefine the chains first"
-                )
+            registry.check_not_in_chains(runs, "run(s)")
         refs = registry.run_datasets(runs)
         if refs:
             self.pruneDatasets(refs, unstore=True, purge=True, disassociate=True)
@@ -1080,6 +1065,15 @@ _EXISTENCE = {
     for stored in (False, True)
     for full_check in (False, True)
 }
+
+
+def _not_found(
+    datasetType: DatasetType, data_id: DataId, names: tuple[str, ...]
+) -> DatasetNotFoundError:
+    return DatasetNotFoundError(
+        f"Dataset {datasetType.name} with data ID {data_id} could not be found in "
+        f"collections {list(names)}"
+    )
 
 
 def _data_id_value(name: str, ref: DatasetRef) -> Any:

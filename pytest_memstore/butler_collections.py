@@ -29,6 +29,7 @@ class ButlerCollections:
 
     def __init__(self, butler: InMemoryButler) -> None:
         self._butler = butler
+        self._registry = butler.registry_state
 
     @property
     def defaults(self) -> tuple[str, ...]:
@@ -52,7 +53,7 @@ class ButlerCollections:
             Whether this call added it (`False` if a collection of that name,
             of whatever type, existed).
         """
-        return self._butler.registry_state.register_collection(name, type, doc)
+        return self._registry.register_collection(name, type, doc)
 
     def redefine_chain(
         self, parent_collection_name: str, child_collection_names: str | Iterable[str]
@@ -68,25 +69,19 @@ class ButlerCollections:
         CollectionCycleError
             The chain would contain itself.
         """
-        self._butler.registry_state.set_chain(parent_collection_name, child_collection_names)
+        self._registry.set_chain(parent_collection_name, child_collection_names)
 
     def extend_chain(
         self, parent_collection_name: str, child_collection_names: str | Iterable[str]
     ) -> None:
         """Add children at the end of a chain (moving those already in it)."""
-        registry = self._butler.registry_state
-        added = _children(child_collection_names)
-        kept = [c for c in registry.get_chain(parent_collection_name) if c not in added]
-        registry.set_chain(parent_collection_name, [*kept, *added])
+        self._add_to_chain(parent_collection_name, child_collection_names, at_start=False)
 
     def prepend_chain(
         self, parent_collection_name: str, child_collection_names: str | Iterable[str]
     ) -> None:
         """Add children at the start of a chain (moving those already in it)."""
-        registry = self._butler.registry_state
-        added = _children(child_collection_names)
-        kept = [c for c in registry.get_chain(parent_collection_name) if c not in added]
-        registry.set_chain(parent_collection_name, [*added, *kept])
+        self._add_to_chain(parent_collection_name, child_collection_names, at_start=True)
 
     def remove_from_chain(
         self, parent_collection_name: str, child_collection_names: str | Iterable[str]
@@ -100,12 +95,20 @@ class ButlerCollections:
         CollectionTypeError
             The parent is not a chain.
         """
-        registry = self._butler.registry_state
         removed = _children(child_collection_names)
         for name in removed:
-            registry.get_collection_type(name)
-        kept = [c for c in registry.get_chain(parent_collection_name) if c not in removed]
-        registry.set_chain(parent_collection_name, kept)
+            self._registry.get_collection_type(name)
+        kept = self._chain_without(parent_collection_name, removed)
+        self._registry.set_chain(parent_collection_name, kept)
+
+    def _add_to_chain(self, parent: str, children: str | Iterable[str], *, at_start: bool) -> None:
+        added = _children(children)
+        kept = self._chain_without(parent, added)
+        self._registry.set_chain(parent, [*added, *kept] if at_start else [*kept, *added])
+
+    def _chain_without(self, parent: str, names: list[str]) -> list[str]:
+        """Return the children of chain ``parent`` that are not in ``names``."""
+        return [c for c in self._registry.get_chain(parent) if c not in names]
 
     def query(
         self,
@@ -133,7 +136,7 @@ class ButlerCollections:
         MissingCollectionError
             A name without wildcards matches no collection.
         """
-        return self._butler.registry_state.query_collections(
+        return self._registry.query_collections(
             expression,
             collection_types=collection_types,
             flatten_chains=flatten_chains,

@@ -14,7 +14,13 @@ changes are undone together, newest first.
 
 from __future__ import annotations
 
-__all__ = ["InMemoryRegistry", "required_data_id"]
+__all__ = [
+    "InMemoryRegistry",
+    "collection_names",
+    "describe_dataset_type",
+    "is_glob",
+    "required_data_id",
+]
 
 import fnmatch
 import threading
@@ -79,13 +85,29 @@ class _ThreadState(threading.local):
     transaction: DatastoreTransaction | None = None
 
 
-def _as_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
+def collection_names(value: str | Iterable[str], what: str) -> tuple[str, ...]:
+    """Return a collection name, or an iterable of them, as a tuple of names.
+
+    Parameters
+    ----------
+    value : `str` or iterable of `str`
+        One name (a `str` is never taken as an iterable of characters), or
+        several.
+    what : `str`
+        What the names are, for the error message.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is neither a `str` nor an iterable (`bytes` and mappings
+        count as neither), or holds something that is not a `str`.
+    """
     if isinstance(value, str):
         return (value,)
     if isinstance(value, (bytes, Mapping)) or not isinstance(value, Iterable):
         raise TypeError(
-            f"{what} must be a name or an iterable of names; got {type(value).__name__}: "
-            f"{value!r:.80}"
+            f"{what} must be a collection name or an iterable of names; got "
+            f"{type(value).__name__}: {value!r:.80}"
         )
     names = tuple(value)
     for name in names:
@@ -141,6 +163,11 @@ class InMemoryRegistry:
         transaction = self._thread.transaction
         if transaction is not None:
             transaction.registerUndo(name, func, *args)
+
+    def _forget(self, table: dict[Any, Any], key: Any, value: Any) -> None:
+        """Undo an addition: `_delete_if_same` under the lock."""
+        with self._lock:
+            _delete_if_same(table, key, value)
 
     # -- dataset types -----------------------------------------------------
 
@@ -201,17 +228,15 @@ class InMemoryRegistry:
                 if existing == datasetType:
                     return False
                 raise ConflictingDefinitionError(
-                    f"Dataset type {_describe_type(datasetType)} is inconsistent with the "
-                    f"registered definition {_describe_type(existing)}"
+                    f"Dataset type {describe_dataset_type(datasetType)} is inconsistent with the "
+                    f"registered definition {describe_dataset_type(existing)}"
                 )
             self._dataset_types[datasetType.name] = datasetType
-            self._on_rollback("registerDatasetType", self._unregister_type, datasetType)
+            self._on_rollback(
+                "registerDatasetType", self._forget, self._dataset_types, datasetType.name,
+                datasetType,
+            )
         return True
-
-    def _unregister_type(self, datasetType: DatasetType) -> None:
-        with self._lock:
-            if self._dataset_types.get(datasetType.name) is datasetType:
-                del self._dataset_types[datasetType.name]
 
     def get_dataset_type(self, name: str) -> DatasetType:
         """Return the registered dataset type ``name`` (``parent.component`` too).
@@ -283,13 +308,10 @@ class InMemoryRegistry:
             if name in self._collections:
                 return False
             collection = self._collections[name] = _Collection(name, type, doc)
-            self._on_rollback("registerCollection", self._unregister_collection, collection)
+            self._on_rollback(
+                "registerCollection", self._forget, self._collections, name, collection
+            )
         return True
-
-    def _unregister_collection(self, collection: _Collection) -> None:
-        with self._lock:
-            if self._collections.get(collection.name) is collection:
-                del self._collections[collection.name]
 
     def _collection(self, name: str) -> _Collection:
         collection = self._collections.get(name)
@@ -315,11 +337,11 @@ class InMemoryRegistry:
         with self._lock:
             return self._collection(name).doc
 
-    def _chain(self, parent: str) -> _Collection:
-        collection = self._collection(parent)
-        if collection.type is not CollectionType.CHAINED:
+    def _of_type(self, name: str, kind: CollectionType) -> _Collection:
+        collection = self._collection(name)
+        if collection.type is not kind:
             raise CollectionTypeError(
-                f"Collection {parent!r} has type {collection.type.name}, not CHAINED"
+                f"Collection {name!r} has type {collection.type.name}, not {kind.name}"
             )
         return collection
 
@@ -334,7 +356,7 @@ class InMemoryRegistry:
             It is not a chain.
         """
         with self._lock:
-            return self._chain(parent).children
+            return self._of_type(parent, CollectionType.CHAINED).children
 
     def set_chain(
         self, parent: str, children: str | Iterable[str], *, flatten: bool = False
@@ -353,9 +375,9 @@ class InMemoryRegistry:
         CollectionCycleError
             The chain would contain itself.
         """
-        names = _as_names(children, "Chain children")
+        names = collection_names(children, "Chain children")
         with self._lock:
-            chain = self._chain(parent)
+            chain = self._of_type(parent, CollectionType.CHAINED)
             for name in names:
                 self._collection(name)
             if flatten:
@@ -400,6 +422,30 @@ class InMemoryRegistry:
                 for c in self._collections.values()
                 if c.type is CollectionType.CHAINED and name in c.children
             ]
+
+    def check_not_in_chains(self, names: Iterable[str], what: str) -> None:
+        """Raise unless no chain lists any of ``names`` as a direct child.
+
+        Parameters
+        ----------
+        names : iterable of `str`
+            The collections about to be removed.
+        what : `str`
+            What they are, for the message (``"run(s)"``).
+
+        Raises
+        ------
+        ValueError
+            Some are listed; the message names each with its chains.
+        """
+        with self._lock:
+            listed = {name: chains for name in names if (chains := self.parent_chains(name))}
+        if listed:
+            raise ValueError(
+                f"Cannot remove {what} still listed by a chain: "
+                + "; ".join(f"{n!r} is in {sorted(c)}" for n, c in listed.items())
+                + "; pass unlink_from_chains=True or redefine the chains first"
+            )
 
     def _flatten(self, names: Iterable[str]) -> list[_Collection]:
         """Return the search path: chains expanded, each collection once."""
@@ -468,7 +514,7 @@ class InMemoryRegistry:
                 matched = list(self._collections.values())
             else:
                 matched = []
-                for item in _as_names(expression, "A collection expression"):
+                for item in collection_names(expression, "A collection expression"):
                     if is_glob(item):
                         matched.extend(
                             c for c in self._collections.values()
@@ -513,29 +559,18 @@ class InMemoryRegistry:
             A collection is still listed by a chain and ``unlink`` is false
             (nothing is removed).
         """
-        names = tuple(dict.fromkeys(_as_names(names, "Collections to remove")))
+        names = tuple(dict.fromkeys(collection_names(names, "Collections to remove")))
         with self._lock:
             collections = [self._collection(name) for name in names]
-            chains = {
-                name: self.parent_chains(name) for name in names
-            }
             if not unlink:
-                listed = {name: parents for name, parents in chains.items() if parents}
-                if listed:
-                    raise ValueError(
-                        "Cannot remove collection(s) still listed by a chain: "
-                        + "; ".join(f"{n!r} is in {sorted(p)}" for n, p in listed.items())
-                        + "; pass unlink_from_chains=True or redefine the chains first"
-                    )
-            for name, parents in chains.items():
-                for parent in parents:
+                self.check_not_in_chains(names, "collection(s)")
+            for name in names:
+                for parent in self.parent_chains(name):
                     chain = self._collections[parent]
                     self.set_chain(parent, [c for c in chain.children if c != name])
             for collection in collections:
-                owned = [
-                    ref for table in collection.datasets.values() for ref in table.values()
-                ] if collection.type is CollectionType.RUN else []
-                self.remove_datasets(owned)
+                if collection.type is CollectionType.RUN:
+                    self.remove_datasets(_owned(collection))
                 del self._collections[collection.name]
                 self._on_rollback("removeCollection", self._restore_collection, collection)
 
@@ -544,15 +579,6 @@ class InMemoryRegistry:
             self._collections.setdefault(collection.name, collection)
 
     # -- datasets ----------------------------------------------------------
-
-    def _run(self, run: str) -> _Collection:
-        collection = self._collection(run)
-        if collection.type is not CollectionType.RUN:
-            raise CollectionTypeError(
-                f"Collection {run!r} is of type {collection.type.name}; a RUN collection is "
-                "required"
-            )
-        return collection
 
     def insert(self, ref: DatasetRef) -> None:
         """Record a new dataset in its run.
@@ -571,7 +597,7 @@ class InMemoryRegistry:
         name = datasetType.name
         key = required_data_id(ref.dataId, datasetType.dimensions)
         with self._lock:
-            run = self._run(ref.run)
+            run = self._of_type(ref.run, CollectionType.RUN)
             table = run.datasets.get(name)
             if table is None:
                 table = run.datasets[name] = {}
@@ -604,11 +630,8 @@ class InMemoryRegistry:
 
     def _uninsert(self, run: _Collection, name: str, key: DataId, ref: DatasetRef) -> None:
         with self._lock:
-            table = run.datasets.get(name)
-            if table is not None and table.get(key) is ref:
-                del table[key]
-            if self._datasets.get(ref.id) is ref:
-                del self._datasets[ref.id]
+            _delete_if_same(run.datasets.get(name), key, ref)
+            _delete_if_same(self._datasets, ref.id, ref)
 
     def import_ref(self, ref: DatasetRef) -> bool:
         """Record a dataset whose ID the caller chose; `False` if already recorded.
@@ -643,7 +666,7 @@ class InMemoryRegistry:
             ):
                 raise ValueError(
                     f"Dataset type of {ref} is inconsistent with the registered definition "
-                    f"{_describe_type(registered)}"
+                    f"{describe_dataset_type(registered)}"
                 )
             self.insert(ref)
         return True
@@ -666,9 +689,7 @@ class InMemoryRegistry:
                 key = required_data_id(ref.dataId, ref.datasetType.dimensions)
                 run = self._collections.get(ref.run)
                 for collection in [run, *tagged] if run is not None else tagged:
-                    table = collection.datasets.get(name)
-                    if table is not None and table.get(key) is ref:
-                        del table[key]
+                    if _delete_if_same(collection.datasets.get(name), key, ref):
                         removed.append((collection, name, key, ref))
                 removed.append((_NO_COLLECTION, name, key, ref))
             if removed:
@@ -699,7 +720,7 @@ class InMemoryRegistry:
         """
         listed = list(refs)
         with self._lock:
-            tagged = self._tagged(collection)
+            tagged = self._of_type(collection, CollectionType.TAGGED)
             added: list[tuple[str, DataId, DatasetRef]] = []
             planned: dict[tuple[str, DataId], DatasetRef] = {}
             for given in listed:
@@ -729,9 +750,7 @@ class InMemoryRegistry:
     ) -> None:
         with self._lock:
             for name, key, ref in added:
-                table = tagged.datasets.get(name)
-                if table is not None and table.get(key) is ref:
-                    del table[key]
+                _delete_if_same(tagged.datasets.get(name), key, ref)
 
     def disassociate(self, collection: str, refs: Iterable[DatasetRef]) -> None:
         """Take datasets out of a tagged collection; others are ignored.
@@ -745,7 +764,7 @@ class InMemoryRegistry:
         """
         listed = list(refs)
         with self._lock:
-            tagged = self._tagged(collection)
+            tagged = self._of_type(collection, CollectionType.TAGGED)
             removed = []
             for given in listed:
                 name = given.datasetType.nameAndComponent()[0]
@@ -759,14 +778,6 @@ class InMemoryRegistry:
                     removed.append((tagged, name, key, held))
             if removed:
                 self._on_rollback("disassociate", self._restore_datasets, removed)
-
-    def _tagged(self, collection: str) -> _Collection:
-        found = self._collection(collection)
-        if found.type is not CollectionType.TAGGED:
-            raise CollectionTypeError(
-                f"Collection {collection!r} is of type {found.type.name}, not TAGGED"
-            )
-        return found
 
     def get_dataset(self, id: DatasetId) -> DatasetRef | None:
         """Return the recorded ref with this ID, or `None`."""
@@ -836,10 +847,7 @@ class InMemoryRegistry:
         """Return every dataset the given runs own."""
         with self._lock:
             return [
-                ref
-                for name in runs
-                for table in self._run(name).datasets.values()
-                for ref in table.values()
+                ref for name in runs for ref in _owned(self._of_type(name, CollectionType.RUN))
             ]
 
     def count(self) -> int:
@@ -850,7 +858,24 @@ class InMemoryRegistry:
 _NO_COLLECTION = _Collection("", CollectionType.RUN, None)
 
 
-def _describe_type(datasetType: DatasetType) -> str:
-    storageClass: Any = datasetType.storageClass
-    name = storageClass if isinstance(storageClass, str) else storageClass.name
-    return f"{datasetType.name}({sorted(datasetType.dimensions)}, {name})"
+def _owned(run: _Collection) -> list[DatasetRef]:
+    """Return every dataset a run holds."""
+    return [ref for table in run.datasets.values() for ref in table.values()]
+
+
+def _delete_if_same(table: dict[Any, Any] | None, key: Any, value: Any) -> bool:
+    """Delete ``table[key]`` if it is ``value`` itself; return whether it was.
+
+    For when only that very entry may go: an undo step must not remove what
+    a later change put under the same key, and a tagged collection may hold
+    another dataset under the same data ID.
+    """
+    if table is not None and table.get(key) is value:
+        del table[key]
+        return True
+    return False
+
+
+def describe_dataset_type(datasetType: DatasetType) -> str:
+    """Return a dataset type as ``name([dimensions], StorageClass)`` for messages."""
+    return f"{datasetType.name}({sorted(datasetType.dimensions)}, {datasetType.storageClass.name})"

@@ -29,7 +29,7 @@ __all__ = ["WhereClause", "parse_where"]
 
 import operator
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, NamedTuple, NoReturn
 
 from .butler_errors import InvalidQueryError
@@ -271,22 +271,25 @@ class _Parser:
         return predicate
 
     def disjunction(self) -> _Predicate:
-        terms = [self.conjunction()]
-        while self.at_keyword("OR"):
-            self.advance()
-            terms.append(self.conjunction())
-        if len(terms) == 1:
-            return terms[0]
-        return lambda dataId: any(term(dataId) for term in terms)
+        return self.joined("OR", self.conjunction, any)
 
     def conjunction(self) -> _Predicate:
-        terms = [self.negation()]
-        while self.at_keyword("AND"):
+        return self.joined("AND", self.negation, all)
+
+    def joined(
+        self,
+        keyword: str,
+        term: Callable[[], _Predicate],
+        combine: Callable[[Iterable[bool]], bool],
+    ) -> _Predicate:
+        """Parse ``term (keyword term)*``; ``combine`` joins the terms' results."""
+        terms = [term()]
+        while self.at_keyword(keyword):
             self.advance()
-            terms.append(self.negation())
+            terms.append(term())
         if len(terms) == 1:
             return terms[0]
-        return lambda dataId: all(term(dataId) for term in terms)
+        return lambda dataId: combine(each(dataId) for each in terms)
 
     def negation(self) -> _Predicate:
         if self.at_keyword("NOT"):
@@ -348,13 +351,13 @@ class _Parser:
             return _Literal(token.text[1:-1])
         if token.kind == "bind":
             self.advance()
-            return _Literal(self.bound(token.text[1:], token, explicit=True))
+            return _Literal(self.bound(token.text[1:], token))
         if token.kind == "name":
             self.advance()
             if self.current.kind == "lparen":
                 _unsupported(self.text, f"the function call {token.text}(...)", token.position)
             if token.text in self.bind:
-                return _Literal(self.bound(token.text, token, explicit=False))
+                return _Literal(self.bound(token.text, token))
             if token.text not in self.dimensions:
                 raise InvalidQueryError(
                     f"where {self.text!r}: unrecognized identifier {token.text!r} at position "
@@ -365,9 +368,8 @@ class _Parser:
             return _Key(token.text)
         self.fail("a data ID key, a literal or a bind name")
 
-    def bound(self, name: str, token: _Token, *, explicit: bool) -> Any:
-        if name not in self.bind:
-            assert explicit
+    def bound(self, name: str, token: _Token) -> Any:
+        if name not in self.bind:  # only a ``:name`` gets here without a value
             raise InvalidQueryError(
                 f"where {self.text!r}: bind name ':{name}' at position {token.position} is not "
                 f"in bind (which has {sorted(self.bind)})"

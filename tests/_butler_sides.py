@@ -74,6 +74,8 @@ class Side:
         The butler of this test.
     CollectionType, DatasetExistence, ConflictingDefinitionError, ...
         That implementation's classes of these names.
+    metrics_class
+        The Python type of the ``ExampleComposite`` storage class.
     """
 
     name: str
@@ -88,6 +90,7 @@ class Side:
     MissingCollectionError: type[Exception]
     MissingDatasetTypeError: type[Exception]
     NoDefaultCollectionError: type[Exception]
+    metrics_class: Any
 
     def dataset_type(self, name: str, dimensions: Iterable[str], storageClass: str) -> Any:
         """Return a dataset type (not registered)."""
@@ -100,7 +103,7 @@ class Side:
         data: list[Any] | None = None,
     ) -> Any:
         """Return a composite of the ``ExampleComposite`` storage class."""
-        raise NotImplementedError
+        return self.metrics_class(summary, output, data)
 
     def register(self, name: str, dimensions: Iterable[str], storageClass: str) -> Any:
         """Register a dataset type and return it."""
@@ -150,6 +153,7 @@ class MemstoreSide(Side):
         import pytest_memstore
 
         self.module = pytest_memstore
+        self.metrics_class = pytest_memstore.ExampleMetrics
         for name in (*_ERROR_NAMES, "ConflictingDefinitionError", "CollectionType",
                      "DatasetExistence"):
             setattr(self, name, getattr(pytest_memstore, name))
@@ -163,14 +167,6 @@ class MemstoreSide(Side):
         return self.module.DatasetType(
             name, dimensions, self.butler.storageClasses.getStorageClass(storageClass)
         )
-
-    def metrics(
-        self,
-        summary: dict[str, Any] | None = None,
-        output: dict[str, Any] | None = None,
-        data: list[Any] | None = None,
-    ) -> Any:
-        return self.module.ExampleMetrics(summary, output, data)
 
     def required(self, ref: Any) -> dict[str, Any]:
         return {key: ref.dataId[key] for key in ref.datasetType.dimensions}
@@ -205,7 +201,7 @@ class DafButlerSide(Side):
         for name in (*_ERROR_NAMES, "CollectionType", "DatasetExistence"):
             setattr(self, name, getattr(daf_butler, name))
         self.ConflictingDefinitionError = daf_registry.ConflictingDefinitionError
-        self._metrics = MetricsExample
+        self.metrics_class = MetricsExample
         shutil.copytree(template, root, dirs_exist_ok=True)
         repo = daf_butler.Butler.from_config(str(root), writeable=True)
         self.butler = makeTestCollection(repo, RUN.removeprefix("test_"))
@@ -215,14 +211,6 @@ class DafButlerSide(Side):
         return self.module.DatasetType(
             name, set(dimensions), storageClass, universe=self.butler.dimensions
         )
-
-    def metrics(
-        self,
-        summary: dict[str, Any] | None = None,
-        output: dict[str, Any] | None = None,
-        data: list[Any] | None = None,
-    ) -> Any:
-        return self._metrics(summary, output, data)
 
     def required(self, ref: Any) -> dict[str, Any]:
         return dict(ref.dataId.required)

@@ -97,7 +97,7 @@ def test_put_a_resolved_ref_keeps_its_id(side: Side) -> None:
     assert side.butler.get("calexp", CALEXP) == {"a": 2}
 
 
-def test_put_a_ref_with_a_data_id_is_an_error(side: Side) -> None:
+def test_get_a_ref_with_a_data_id_is_an_error(side: Side) -> None:
     calexp(side)
     ref = side.butler.put({"a": 1}, "calexp", CALEXP)
     with pytest.raises(ValueError, match="cannot use dataId"):
