@@ -146,7 +146,8 @@ def test_positional_marker_arguments_are_a_usage_error(pytester: pytest.Pytester
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["ERROR: *::test_positional: @pytest.mark.memstore takes keyword options only "
-         "(collections, constraints, copy_on_get, copy_on_put, name, run); got positional ('scratch',)"]
+         "(collections, constraints, copy_on_get, copy_on_put, name, run); "
+         "got positional ('scratch',)"]
     )
 
 
