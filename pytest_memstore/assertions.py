@@ -11,19 +11,26 @@ __all__ = [
     "Difference",
     "assert_consistent",
     "assert_not_stored",
+    "assert_ops",
     "assert_roundtrip",
     "assert_stored",
     "assert_trash_empty",
     "assert_trash_roundtrip",
+    "expect_ops",
     "first_difference",
 ]
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
 from typing import Any
 
+import attrs
+
+from .counts import OperationCounts
 from .datastore import InMemoryDatastore
 from .difference import MISSING, Difference, _cut, _repr, first_difference
 from .model import DatasetRef
+from .tools import format_operation_log
 
 _SHOWN = 10
 
@@ -308,3 +315,193 @@ def assert_trash_roundtrip(store: InMemoryDatastore, ref: DatasetRef) -> None:
                 f"{_describe(sibling)}, which shares its artifact"
             )
         store.get(sibling)
+
+
+# -- operation counts ---------------------------------------------------------------
+
+COUNT_NAMES = (
+    "stores",
+    *(field.name for field in attrs.fields(OperationCounts)),
+    "left_datasets",
+    "left_trash",
+)
+"""The count names `assert_ops` and `expect_ops` take: the report's columns."""
+
+_RECENT = 10  # operations shown after a count mismatch
+
+
+def _store_list(stores: InMemoryDatastore | Iterable[InMemoryDatastore], where: str) -> (
+    list[InMemoryDatastore]
+):
+    if isinstance(stores, InMemoryDatastore):
+        return [stores]
+    listed = list(stores) if isinstance(stores, Iterable) else [stores]
+    for store in listed:
+        if not isinstance(store, InMemoryDatastore):
+            raise TypeError(
+                f"{where} expects an InMemoryDatastore or an iterable of them; got "
+                f"{type(store).__name__}: {store!r:.80}"
+            )
+    return listed
+
+
+def _check_expected(expected: Mapping[str, Any], where: str) -> None:
+    if not expected:
+        raise TypeError(
+            f"{where} needs at least one count to check, as name=value; count names: "
+            + ", ".join(COUNT_NAMES)
+        )
+    unknown = sorted(set(expected) - set(COUNT_NAMES))
+    if unknown:
+        raise TypeError(
+            f"{where}: unknown count name(s) {', '.join(unknown)}; count names: "
+            + ", ".join(COUNT_NAMES)
+        )
+    for name, value in expected.items():
+        if type(value) is not int:
+            raise TypeError(f"{where}: {name} must be an int; got {type(value).__name__}")
+
+
+def operation_totals(stores: InMemoryDatastore | Iterable[InMemoryDatastore]) -> dict[str, int]:
+    """Return every count `assert_ops` knows, summed over ``stores``.
+
+    ``stores`` is how many stores were given, ``left_datasets`` the datasets
+    they hold now and ``left_trash`` those of them in the trash; the others
+    are the stores' `OperationCounts`.
+    """
+    listed = _store_list(stores, "operation_totals")
+    totals = dict.fromkeys(COUNT_NAMES, 0)
+    totals["stores"] = len(listed)
+    for store in listed:
+        for name, value in store.counts.as_dict().items():
+            totals[name] += value
+        totals["left_datasets"] += len(store.records)
+        totals["left_trash"] += len(store.bridge.trashed_ids)
+    return totals
+
+
+def _names(stores: list[InMemoryDatastore]) -> str:
+    return ", ".join(store.name for store in stores) or "no stores"
+
+
+def _recent_operations(stores: list[InMemoryDatastore]) -> str:
+    logs = [format_operation_log(store, last=_RECENT) for store in stores]
+    shown = [text for text in logs if text]
+    if shown:
+        return "recent operations:\n" + "\n".join(shown)
+    if any(store.log_size for store in stores):
+        return "recent operations: none"
+    return (
+        "(no operation log to show: build the store with log_size=N, or set the "
+        "memstore_log_size ini option, to see its recent operations here)"
+    )
+
+
+def assert_ops(stores: InMemoryDatastore | Iterable[InMemoryDatastore], **expected: int) -> None:
+    """Fail unless each given count equals the store's total.
+
+    Parameters
+    ----------
+    stores : `InMemoryDatastore` or iterable of them
+        The store, or stores whose counts are summed.
+    **expected : `int`
+        Counts by name: any of `COUNT_NAMES`, the report's columns (``put``,
+        ``get``, ``get_missing``, ``exists``, ``trash``, ``emptied``,
+        ``overwrite``, ``left_datasets``...). Counts not given are not checked.
+
+    Raises
+    ------
+    AssertionError
+        A count differs. The message lists every mismatch as expected
+        against actual, then the store's recent operations when it keeps an
+        operation log.
+    TypeError
+        No count is given, a name is not a count name, or a value is not
+        an int.
+    """
+    __tracebackhide__ = True
+    listed = _store_list(stores, "assert_ops")
+    _check_expected(expected, "assert_ops")
+    totals = operation_totals(listed)
+    mismatches = [
+        f"  {name}: expected {want}, got {totals[name]}"
+        for name, want in expected.items()
+        if totals[name] != want
+    ]
+    if mismatches:
+        _fail(
+            f"assert_ops: {_names(listed)}: {len(mismatches)} count(s) differ:\n"
+            + "\n".join(mismatches)
+            + "\n"
+            + _recent_operations(listed)
+        )
+
+
+class _ExpectOps:
+    """The context manager `expect_ops` returns."""
+
+    def __init__(self, stores: list[InMemoryDatastore], expected: dict[str, int]) -> None:
+        self.stores = stores
+        self.expected = expected
+        self.before: dict[str, int] = {}
+
+    def __enter__(self) -> None:
+        self.before = operation_totals(self.stores)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        __tracebackhide__ = True
+        if kind is not None:
+            return
+        after = operation_totals(self.stores)
+        mismatches = []
+        for name, want in self.expected.items():
+            before, now = self.before[name], after[name]
+            if now - before != want:
+                mismatches.append(
+                    f"  {name}: expected {want:+d}, got {now - before:+d} ({before} -> {now})"
+                )
+        if mismatches:
+            _fail(
+                f"expect_ops: inside the block, {_names(self.stores)}: {len(mismatches)} "
+                "count(s) changed by other than expected:\n"
+                + "\n".join(mismatches)
+                + "\n"
+                + _recent_operations(self.stores)
+            )
+
+
+def expect_ops(stores: InMemoryDatastore | Iterable[InMemoryDatastore], **expected: int) -> (
+    _ExpectOps
+):
+    """Return a context manager that checks how much the counts change inside it.
+
+    On leaving the block normally, each given count must have changed by
+    exactly its value (``put=2``: two more puts; ``left_datasets=-1``: one
+    dataset fewer); counts not given are not checked. An exception leaving
+    the block propagates unchecked.
+
+    Parameters
+    ----------
+    stores : `InMemoryDatastore` or iterable of them
+        The store, or stores whose counts are summed.
+    **expected : `int`
+        Changes by count name (see `assert_ops`).
+
+    Raises
+    ------
+    AssertionError
+        When the block exits: a count changed by another amount. The message
+        lists every mismatch with the counts before and after, then the
+        recent operations.
+    TypeError
+        At the call: no count is given, a name is not a count name, or a
+        value is not an int.
+    """
+    listed = _store_list(stores, "expect_ops")
+    _check_expected(expected, "expect_ops")
+    return _ExpectOps(listed, dict(expected))
