@@ -397,13 +397,16 @@ def _recent_operations(stores: list[InMemoryDatastore]) -> str:
     )
 
 
-def assert_ops(stores: InMemoryDatastore | Iterable[InMemoryDatastore], **expected: int) -> None:
+def assert_ops(
+    store: InMemoryDatastore | Iterable[InMemoryDatastore], /, **expected: int
+) -> None:
     """Fail unless each given count equals the store's total.
 
     Parameters
     ----------
-    stores : `InMemoryDatastore` or iterable of them
-        The store, or stores whose counts are summed.
+    store : `InMemoryDatastore` or iterable of them
+        The store, or stores whose counts are summed (positional only, so
+        that ``stores=`` is the count of stores).
     **expected : `int`
         Counts by name: any of `COUNT_NAMES`, the report's columns (``put``,
         ``get``, ``get_missing``, ``exists``, ``trash``, ``emptied``,
@@ -420,7 +423,7 @@ def assert_ops(stores: InMemoryDatastore | Iterable[InMemoryDatastore], **expect
         an int.
     """
     __tracebackhide__ = True
-    listed = _store_list(stores, "assert_ops")
+    listed = _store_list(store, "assert_ops")
     _check_expected(expected, "assert_ops")
     totals = operation_totals(listed)
     mismatches = [
@@ -475,9 +478,9 @@ class _ExpectOps:
             )
 
 
-def expect_ops(stores: InMemoryDatastore | Iterable[InMemoryDatastore], **expected: int) -> (
-    _ExpectOps
-):
+def expect_ops(
+    store: InMemoryDatastore | Iterable[InMemoryDatastore], /, **expected: int
+) -> _ExpectOps:
     """Return a context manager that checks how much the counts change inside it.
 
     On leaving the block normally, each given count must have changed by
@@ -487,8 +490,8 @@ def expect_ops(stores: InMemoryDatastore | Iterable[InMemoryDatastore], **expect
 
     Parameters
     ----------
-    stores : `InMemoryDatastore` or iterable of them
-        The store, or stores whose counts are summed.
+    store : `InMemoryDatastore` or iterable of them
+        The store, or stores whose counts are summed (positional only).
     **expected : `int`
         Changes by count name (see `assert_ops`).
 
@@ -502,6 +505,6 @@ def expect_ops(stores: InMemoryDatastore | Iterable[InMemoryDatastore], **expect
         At the call: no count is given, a name is not a count name, or a
         value is not an int.
     """
-    listed = _store_list(stores, "expect_ops")
+    listed = _store_list(store, "expect_ops")
     _check_expected(expected, "expect_ops")
     return _ExpectOps(listed, dict(expected))

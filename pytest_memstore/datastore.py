@@ -1101,8 +1101,6 @@ class _ToolsRunner(InMemoryDatastore):
 
     def _depth(self) -> int:
         """Return how many transactions the calling thread has open."""
-        if not self._open_transactions:
-            return 0
         depth = 0
         transaction = self._thread.transaction
         while transaction is not None:
@@ -1134,21 +1132,30 @@ class _ToolsRunner(InMemoryDatastore):
                 if parent_id not in self.datasets:
                     snapshots.pop(parent_id, None)
 
+    # put and get are the hot paths: they append their log entry themselves.
+
     def put(self, inMemoryDataset: Any, ref: DatasetRef, provenance: Any = None) -> None:
         tools = self._tools
-        depth = self._depth()
-        valid = type(ref) is DatasetRef or is_ref(ref)
-        if valid:
-            self._inject("put", [ref], depth)
+        depth = self._depth() if self._open_transactions else 0
+        snapshots = tools.snapshots
+        if tools.faults or snapshots is not None:
+            valid = type(ref) is DatasetRef or is_ref(ref)
+            if valid:
+                self._inject("put", [ref], depth)
+            else:
+                snapshots = None
         try:
-            if tools.snapshots is None or not valid:
+            if snapshots is None:
                 super().put(inMemoryDataset, ref, provenance)
             else:
-                self._put_and_snapshot(tools.snapshots, inMemoryDataset, ref, provenance)
+                self._put_and_snapshot(snapshots, inMemoryDataset, ref, provenance)
         except BaseException as err:
             tools.record("put", ref, err, depth)
             raise
-        tools.record("put", ref, None, depth)
+        log = tools.log
+        if log is not None:
+            entry = (next(tools.numbers), "put", ref, "ok", depth, "")
+            log.append(_new_tuple(LoggedOperation, entry))
 
     def _put_and_snapshot(
         self, snapshots: dict[DatasetId, Snapshot], obj: Any, ref: DatasetRef, provenance: Any
@@ -1223,13 +1230,16 @@ class _ToolsRunner(InMemoryDatastore):
         storageClass: StorageClass | str | None = None,
     ) -> Any:
         tools = self._tools
-        depth = self._depth()
-        valid = type(ref) is DatasetRef or is_ref(ref)
-        if valid:
-            self._inject("get", [ref], depth)
+        depth = self._depth() if self._open_transactions else 0
+        snapshots = tools.snapshots
+        if tools.faults or snapshots:
+            valid = type(ref) is DatasetRef or is_ref(ref)
+            if valid:
+                self._inject("get", [ref], depth)
+            else:
+                snapshots = None
         try:
-            snapshots = tools.snapshots
-            if snapshots and valid:
+            if snapshots:
                 with self._lock:
                     snapshot = self._checked_snapshot(snapshots, ref)
                     result = super().get(ref, parameters, storageClass)
@@ -1248,7 +1258,10 @@ class _ToolsRunner(InMemoryDatastore):
                     reads[ref.id] = [1, ref]
                 else:
                     counted[0] += 1
-        tools.record("get", ref, None, depth)
+        log = tools.log
+        if log is not None:
+            entry = (next(tools.numbers), "get", ref, "ok", depth, "")
+            log.append(_new_tuple(LoggedOperation, entry))
         return result
 
     def exists(self, ref: DatasetRef) -> bool:

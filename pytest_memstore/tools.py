@@ -348,11 +348,12 @@ class StoreTools:
         Count the gets of each dataset.
     """
 
-    __slots__ = ("_numbers", "faults", "log", "reads", "snapshots")
+    __slots__ = ("faults", "log", "numbers", "reads", "snapshots")
 
     def __init__(self, log_size: int, detect_mutation: bool, count_gets: bool) -> None:
         self.log: deque[LoggedOperation] | None = deque(maxlen=log_size) if log_size else None
-        self._numbers = itertools.count(1)
+        self.numbers = itertools.count(1)
+        """Numbers the log entries."""
         self.faults: list[Fault] = []
         self.snapshots: dict[Any, Snapshot] | None = {} if detect_mutation else None
         self.reads: dict[Any, list[Any]] | None = {} if count_gets else None
@@ -374,7 +375,7 @@ class StoreTools:
             outcome = "ok"
         else:
             outcome = type(error).__name__ + (" (injected)" if injected else "")
-        log.append(LoggedOperation(next(self._numbers), verb, ref, outcome, depth, detail))
+        log.append(LoggedOperation(next(self.numbers), verb, ref, outcome, depth, detail))
 
     def fault_for(
         self, operation: str, refs: Sequence[Any], datastore: str
