@@ -197,7 +197,9 @@ class Fault:
     match: Any
     times: int
     fired: int = 0
-    _matches: Callable[[Any], bool] = attrs.field(default=None, repr=False)
+    _matches: Callable[[Any], bool] = attrs.field(
+        default=attrs.Factory(lambda self: _matcher(self.match), takes_self=True), repr=False
+    )
 
     @property
     def remaining(self) -> int:
@@ -280,7 +282,7 @@ def make_fault(
         raise TypeError(f"fail_next: times must be an int; got {type(times).__name__}")
     if times < 1:
         raise ValueError(f"fail_next: times must be at least 1; got {times}")
-    return Fault(operation, exception, match, times, matches=_matcher(match))
+    return Fault(operation, exception, match, times)
 
 
 # -- mutation detection -------------------------------------------------------------
