@@ -961,7 +961,8 @@ class InMemoryDatastore:
         if log is None:
             return []
         with self._lock:
-            return list(log)
+            entries = list(log)
+        return [_new_tuple(LoggedOperation, entry) for entry in entries]
 
     def mutations(self) -> list[DatasetMutatedError]:
         """Return an error for each stored object that no longer equals its copy.
@@ -1154,8 +1155,7 @@ class _ToolsRunner(InMemoryDatastore):
             raise
         log = tools.log
         if log is not None:
-            entry = (next(tools.numbers), "put", ref, "ok", depth, "")
-            log.append(_new_tuple(LoggedOperation, entry))
+            log.append((next(tools.numbers), "put", ref, "ok", depth, ""))
 
     def _put_and_snapshot(
         self, snapshots: dict[DatasetId, Snapshot], obj: Any, ref: DatasetRef, provenance: Any
@@ -1260,8 +1260,7 @@ class _ToolsRunner(InMemoryDatastore):
                     counted[0] += 1
         log = tools.log
         if log is not None:
-            entry = (next(tools.numbers), "get", ref, "ok", depth, "")
-            log.append(_new_tuple(LoggedOperation, entry))
+            log.append((next(tools.numbers), "get", ref, "ok", depth, ""))
         return result
 
     def exists(self, ref: DatasetRef) -> bool:

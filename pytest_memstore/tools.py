@@ -353,7 +353,10 @@ class StoreTools:
     __slots__ = ("faults", "log", "numbers", "reads", "snapshots")
 
     def __init__(self, log_size: int, detect_mutation: bool, count_gets: bool) -> None:
-        self.log: deque[LoggedOperation] | None = deque(maxlen=log_size) if log_size else None
+        # Plain tuples, made LoggedOperations when read: half the cost to log.
+        self.log: deque[tuple[int, str, Any, str, int, str]] | None = (
+            deque(maxlen=log_size) if log_size else None
+        )
         self.numbers = itertools.count(1)
         """Numbers the log entries."""
         self.faults: list[Fault] = []
@@ -377,7 +380,7 @@ class StoreTools:
             outcome = "ok"
         else:
             outcome = type(error).__name__ + (" (injected)" if injected else "")
-        log.append(LoggedOperation(next(self.numbers), verb, ref, outcome, depth, detail))
+        log.append((next(self.numbers), verb, ref, outcome, depth, detail))
 
     def fault_for(
         self, operation: str, refs: Sequence[Any], datastore: str
