@@ -181,6 +181,8 @@ class InMemoryDatastore:
     """
 
     isEphemeral: ClassVar[bool] = True
+    _tools: StoreTools | None = None
+    """The test tools' state; a store gets its own once a tool is on."""
 
     def __init__(
         self,
@@ -195,10 +197,9 @@ class InMemoryDatastore:
         log_size: int = DEFAULT_LOG_SIZE,
         count_gets: bool = False,
     ) -> None:
-        if type(log_size) is not int:
-            raise TypeError(f"log_size must be an int; got {type(log_size).__name__}")
-        if log_size < 0:
-            raise ValueError(f"log_size must be 0 (no log) or more; got {log_size}")
+        tools = None
+        if detect_mutation or log_size or count_gets:
+            tools = StoreTools.checked(log_size, detect_mutation, count_gets)
         if name is None:
             name = f"InMemoryDatastore@{next(_store_numbers)}"
         elif not isinstance(name, str) or not name:
@@ -226,9 +227,8 @@ class InMemoryDatastore:
         # Transactions open in any thread; while none is, put skips the
         # thread-local lookup.
         self._open_transactions = 0
-        self._tools: StoreTools | None = None
-        if detect_mutation or log_size or count_gets:
-            self._tools = StoreTools(log_size, bool(detect_mutation), bool(count_gets))
+        if tools is not None:
+            self._tools = tools
             self.__class__ = _with_tools(type(self))
 
     def __repr__(self) -> str:

@@ -363,6 +363,23 @@ class StoreTools:
         self.snapshots: dict[Any, Snapshot] | None = {} if detect_mutation else None
         self.reads: dict[Any, list[Any]] | None = {} if count_gets else None
 
+    @classmethod
+    def checked(cls, log_size: Any, detect_mutation: Any, count_gets: Any) -> StoreTools:
+        """Return the state for these datastore options, checking ``log_size``.
+
+        Raises
+        ------
+        TypeError
+            ``log_size`` is not an `int`.
+        ValueError
+            ``log_size`` is negative.
+        """
+        if type(log_size) is not int:
+            raise TypeError(f"log_size must be an int; got {type(log_size).__name__}")
+        if log_size < 0:
+            raise ValueError(f"log_size must be 0 (no log) or more; got {log_size}")
+        return cls(log_size, bool(detect_mutation), bool(count_gets))
+
     def record(
         self,
         verb: str,
