@@ -160,7 +160,7 @@ class InMemoryDatastore:
         equals it: on ``get`` of that dataset, and from `check_mutations`.
     log_size : `int`, optional
         Keep a log of the last ``log_size`` operations (`operation_log`);
-        0 keeps none. The default is `tools.DEFAULT_LOG_SIZE`.
+        0, the default (`tools.DEFAULT_LOG_SIZE`), keeps none.
     count_gets : `bool`, optional
         Count the gets of each dataset (`get_counts`, `repeated_gets`).
 
