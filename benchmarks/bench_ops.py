@@ -58,7 +58,8 @@ From a fresh virtual environment at the root of the repository::
     .venv-bench/bin/python benchmarks/bench_ops.py --n 50000 --rounds 7 --json ops.json
 
 Without the ``bench`` extra (``pip install -e .``) the daf_butler column is
-skipped and the other two are still measured.
+skipped and the other two are still measured. ``--log-size N`` and
+``--detect-mutation`` build the memstore stores with those test tools on.
 """
 
 from __future__ import annotations
