@@ -58,7 +58,8 @@ From a fresh virtual environment at the root of the repository::
     .venv-bench/bin/python benchmarks/bench_ops.py --n 50000 --rounds 7 --json ops.json
 
 Without the ``bench`` extra (``pip install -e .``) the daf_butler column is
-skipped and the other two are still measured.
+skipped and the other two are still measured. ``--log-size N`` and
+``--detect-mutation`` build the memstore stores with those test tools on.
 """
 
 from __future__ import annotations
@@ -222,13 +223,17 @@ def memstore_refs(dataset_type: DatasetType, n: int) -> list[DatasetRef]:
     return [DatasetRef(dataset_type, {"instrument": INSTRUMENT, "visit": i}) for i in range(n)]
 
 
-def memstore_implementation() -> Implementation:
+def memstore_implementation(store_options: dict[str, Any] | None = None) -> Implementation:
+    """Build stores with ``store_options`` (the test tools), or as the fixture does."""
     dataset_type = memstore_dataset_type()
 
     def make_refs(n: int) -> list[DatasetRef]:
         return memstore_refs(dataset_type, n)
 
-    return Implementation(MEMSTORE, InMemoryDatastore, make_refs, make_refs)
+    make_store: Callable[[], Any] = (
+        partial(InMemoryDatastore, **store_options) if store_options else InMemoryDatastore
+    )
+    return Implementation(MEMSTORE, make_store, make_refs, make_refs)
 
 
 def floor_implementation() -> Implementation:
@@ -465,6 +470,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--no-daf", action="store_true", help="skip daf_butler even when it is importable"
     )
+    parser.add_argument(
+        "--log-size",
+        type=int,
+        metavar="N",
+        help="memstore: keep an operation log of N entries (default: the store's default)",
+    )
+    parser.add_argument(
+        "--detect-mutation",
+        action="store_true",
+        help="memstore: check stored objects against copies taken at put",
+    )
     args = parser.parse_args(argv)
     _environment.require_positive(parser, args, SIZES)
     return args
@@ -479,7 +495,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if skip_reason is not None:
         side = None
 
-    impls = [memstore_implementation(), floor_implementation()]
+    store_options: dict[str, Any] = {}
+    if args.log_size is not None:
+        store_options["log_size"] = args.log_size
+    if args.detect_mutation:
+        store_options["detect_mutation"] = True
+    if store_options:
+        print(f"memstore stores built with {store_options}\n")
+    impls = [memstore_implementation(store_options), floor_implementation()]
     if side is not None:
         impls.insert(0, daf_implementation(side))
     else:
@@ -530,7 +553,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         payload = {
             "benchmark": "bench_ops",
-            "parameters": {"n": n, "rounds": rounds, "stores": n_stores},
+            "parameters": {"n": n, "rounds": rounds, "stores": n_stores,
+                           "store_options": store_options},
             "daf_butler": "measured" if side is not None else f"skipped: {skip_reason}",
             **env,
             "unit": "microseconds per operation",

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
         assert_not_stored as assert_not_stored,
     )
     from .assertions import (
+        assert_ops as assert_ops,
+    )
+    from .assertions import (
         assert_roundtrip as assert_roundtrip,
     )
     from .assertions import (
@@ -28,6 +31,9 @@ if TYPE_CHECKING:
     )
     from .assertions import (
         assert_trash_roundtrip as assert_trash_roundtrip,
+    )
+    from .assertions import (
+        expect_ops as expect_ops,
     )
     from .bridge import (
         BridgeManager as BridgeManager,
@@ -85,6 +91,9 @@ if TYPE_CHECKING:
     )
     from .deferred import DeferredDatasetHandle as DeferredDatasetHandle
     from .errors import (
+        DatasetMutatedError as DatasetMutatedError,
+    )
+    from .errors import (
         DatasetTypeNotSupportedError as DatasetTypeNotSupportedError,
     )
     from .errors import (
@@ -94,6 +103,12 @@ if TYPE_CHECKING:
         MemstoreError as MemstoreError,
     )
     from .existence import DatasetExistence as DatasetExistence
+    from .factories import (
+        ButlerFactory as ButlerFactory,
+    )
+    from .factories import (
+        ButlerOptions as ButlerOptions,
+    )
     from .factories import (
         RefFactory as RefFactory,
     )
@@ -125,6 +140,15 @@ if TYPE_CHECKING:
     from .storage import (
         StorageClassFactory as StorageClassFactory,
     )
+    from .tools import (
+        Fault as Fault,
+    )
+    from .tools import (
+        LoggedOperation as LoggedOperation,
+    )
+    from .tools import (
+        format_operation_log as format_operation_log,
+    )
     from .transaction import DatastoreTransaction as DatastoreTransaction
     from .uri import (
         DatasetRefURIs as DatasetRefURIs,
@@ -144,10 +168,12 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "assertions": (
         "assert_consistent",
         "assert_not_stored",
+        "assert_ops",
         "assert_roundtrip",
         "assert_stored",
         "assert_trash_empty",
         "assert_trash_roundtrip",
+        "expect_ops",
     ),
     "bridge": ("BridgeManager", "EphemeralBridge"),
     "butler": ("InMemoryButler",),
@@ -171,12 +197,18 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "datastore": ("InMemoryDatastore", "StoredMemoryItemInfo"),
     "defaults": ("ExampleMetrics", "default_storage_classes"),
     "deferred": ("DeferredDatasetHandle",),
-    "errors": ("DatasetTypeNotSupportedError", "DatastoreValidationError", "MemstoreError"),
+    "errors": (
+        "DatasetMutatedError",
+        "DatasetTypeNotSupportedError",
+        "DatastoreValidationError",
+        "MemstoreError",
+    ),
     "existence": ("DatasetExistence",),
-    "factories": ("RefFactory", "StoreFactory", "StoreOptions"),
+    "factories": ("ButlerFactory", "ButlerOptions", "RefFactory", "StoreFactory", "StoreOptions"),
     "model": ("DataId", "DatasetId", "DatasetRef", "DatasetType"),
     "registry": ("InMemoryRegistry",),
     "storage": ("StorageClass", "StorageClassDelegate", "StorageClassFactory"),
+    "tools": ("Fault", "LoggedOperation", "format_operation_log"),
     "transaction": ("DatastoreTransaction",),
     "uri": ("DatasetRefURIs", "MemoryURI"),
     "where": ("WhereClause", "parse_where"),
@@ -186,6 +218,8 @@ _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in nam
 __all__ = [
     "BridgeManager",
     "ButlerCollections",
+    "ButlerFactory",
+    "ButlerOptions",
     "ButlerRegistry",
     "CollectionCycleError",
     "CollectionType",
@@ -195,6 +229,7 @@ __all__ = [
     "DataId",
     "DatasetExistence",
     "DatasetId",
+    "DatasetMutatedError",
     "DatasetNotFoundError",
     "DatasetRef",
     "DatasetRefURIs",
@@ -207,10 +242,12 @@ __all__ = [
     "EmptyQueryResultError",
     "EphemeralBridge",
     "ExampleMetrics",
+    "Fault",
     "InMemoryButler",
     "InMemoryDatastore",
     "InMemoryRegistry",
     "InvalidQueryError",
+    "LoggedOperation",
     "MemoryURI",
     "MemstoreError",
     "MissingCollectionError",
@@ -227,14 +264,16 @@ __all__ = [
     "WhereClause",
     "assert_consistent",
     "assert_not_stored",
+    "assert_ops",
     "assert_roundtrip",
     "assert_stored",
     "assert_trash_empty",
     "assert_trash_roundtrip",
     "default_storage_classes",
+    "expect_ops",
+    "format_operation_log",
     "parse_where",
 ]
-
 
 def __getattr__(name: str) -> Any:
     module = _MODULE_OF.get(name)

@@ -11,270 +11,29 @@ __all__ = [
     "Difference",
     "assert_consistent",
     "assert_not_stored",
+    "assert_ops",
     "assert_roundtrip",
     "assert_stored",
     "assert_trash_empty",
     "assert_trash_roundtrip",
+    "expect_ops",
     "first_difference",
 ]
 
-import dataclasses
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping
+from types import TracebackType
 from typing import Any
 
 import attrs
 
+from .counts import OperationCounts
 from .datastore import InMemoryDatastore
+from .difference import MISSING, Difference, _cut, _repr, first_difference
 from .model import DatasetRef
+from .tools import format_operation_log
 
 _SHOWN = 10
-_MAX_DEPTH = 100
-_BLOCK = 1024  # sequence items compared at once before looking at each
 
-
-# -- where two values differ ----------------------------------------------------
-
-
-class _Missing:
-    """The type of `MISSING`."""
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-"""What a `Difference` holds for a side without the index or key."""
-
-
-@attrs.frozen
-class Difference:
-    """Where two values first differ, and what each holds there.
-
-    Attributes
-    ----------
-    path : `str`
-        How to reach that place from the top of both values, written as
-        after a name in Python: ``[3]['rows'][50000]`` or ``.data[7]``;
-        empty when the values differ at the top.
-    got, expected : `object`
-        What each side holds there, or `MISSING` where a sequence ends or a
-        key is absent on that side. For sets, the elements only that side
-        has (a `frozenset`).
-    kind : `str`
-        ``"value"`` (the two compare unequal, or have unrelated types),
-        ``"length"`` (a sequence ends on one side), ``"key"`` (a key on one
-        side only) or ``"set"`` (elements on one side only).
-    lengths : `tuple` [`int`, `int`] or `None`
-        For ``"length"``: the lengths of both sequences.
-    note : `str`
-        Why the search stopped above the leaves (a cycle, or nesting too
-        deep), or empty.
-    """
-
-    path: str
-    got: Any
-    expected: Any
-    kind: str = "value"
-    lengths: tuple[int, int] | None = None
-    note: str = ""
-
-    @property
-    def where(self) -> str:
-        """The path, or ``"the top level"`` when it is empty."""
-        return self.path or "the top level"
-
-    def describe(self, width: int | None = None) -> str:
-        """Say what each side holds, as ``got 7, expected 8``.
-
-        Parameters
-        ----------
-        width : `int`, optional
-            Cut each value's ``repr`` to this many characters; by default
-            nothing is cut.
-        """
-        if self.kind == "set":
-            sides = [
-                f"only {side} has {_set_text(items, width)}"
-                for side, items in (("got", self.got), ("expected", self.expected))
-                if items
-            ]
-            return "; ".join(sides)
-        show_types = (
-            self.kind == "value" and type(self.got) is not type(self.expected)
-        )
-        text = ", ".join(
-            f"{side} {self._side(side, value, width, show_types)}"
-            for side, value in (("got", self.got), ("expected", self.expected))
-        )
-        return f"{text} ({self.note})" if self.note else text
-
-    def _side(self, side: str, value: Any, width: int | None, show_type: bool) -> str:
-        length = "" if self.lengths is None else f" (length {self.lengths[side == 'expected']})"
-        if value is MISSING:
-            return "has no such key" if self.kind == "key" else f"has no item{length}"
-        text = _cut(_repr(value), width)
-        if show_type:
-            return f"{text} ({type(value).__qualname__})"
-        return text + length
-
-
-def first_difference(got: Any, expected: Any) -> Difference | None:
-    """Find where ``got`` and ``expected`` first differ; `None` if they are equal.
-
-    Looks inside sequences (not strings or bytes) by index, mappings by key
-    (in ``expected``'s order, then keys only ``got`` has; order does not
-    make two mappings differ), attrs classes and dataclasses by field (the
-    fields that take part in equality), and sets by the elements on one side
-    only. Other values, and containers of unrelated types (a list and a
-    tuple), are compared with ``!=``; a comparison that raises counts as a
-    difference. Only the branch that differs is descended into, so the cost
-    is about that of one ``==`` of the two values. Cycles and nesting deeper
-    than 100 levels stop the search at that place.
-    """
-    if not _differ(got, expected):
-        return None
-    return _locate(got, expected, "", 0, set())
-
-
-def _differ(got: Any, expected: Any) -> bool:
-    if got is expected:  # as containers compare their items
-        return False
-    try:
-        return bool(got != expected)
-    except Exception:  # an array's elementwise answer, a cycle's RecursionError, ...
-        return True
-
-
-def _locate(got: Any, expected: Any, path: str, depth: int, active: set[tuple[int, int]]) -> (
-    Difference
-):
-    """Describe the first difference of two values known to differ."""
-    pair = (id(got), id(expected))
-    if pair in active:
-        return Difference(path, got, expected, note="it contains itself: not looked into")
-    if depth >= _MAX_DEPTH:
-        return Difference(
-            path, got, expected, note=f"nested deeper than {_MAX_DEPTH} levels: not looked into"
-        )
-    active.add(pair)
-    try:
-        inner = _inside(got, expected, path, depth + 1, active)
-    finally:
-        active.discard(pair)
-    return inner if inner is not None else Difference(path, got, expected)
-
-
-def _inside(
-    got: Any, expected: Any, path: str, depth: int, active: set[tuple[int, int]]
-) -> Difference | None:
-    """Look inside two containers of the same kind; `None` if no part differs."""
-    kind = type(got)
-    if kind is type(expected) and not isinstance(got, type):
-        if attrs.has(kind):
-            return _fields(
-                got, expected, path, depth, active,
-                ((field.name, field.eq_key) for field in attrs.fields(kind) if field.eq),
-            )
-        if dataclasses.is_dataclass(got):
-            return _fields(
-                got, expected, path, depth, active,
-                ((field.name, None) for field in dataclasses.fields(got) if field.compare),
-            )
-    if isinstance(got, Mapping) and isinstance(expected, Mapping):
-        for key in expected:
-            if key not in got:
-                return Difference(f"{path}[{key!r}]", MISSING, expected[key], kind="key")
-            if _differ(got[key], expected[key]):
-                return _locate(got[key], expected[key], f"{path}[{key!r}]", depth, active)
-        for key in got:
-            if key not in expected:
-                return Difference(f"{path}[{key!r}]", got[key], MISSING, kind="key")
-        return None
-    if isinstance(got, Set) and isinstance(expected, Set):
-        only_got = frozenset(item for item in got if item not in expected)
-        only_expected = frozenset(item for item in expected if item not in got)
-        if only_got or only_expected:
-            return Difference(path, only_got, only_expected, kind="set")
-        return None
-    if _is_sequence(got) and _is_sequence(expected) and (
-        isinstance(got, type(expected)) or isinstance(expected, type(got))
-    ):
-        return _sequences(got, expected, path, depth, active)
-    return None
-
-
-def _is_sequence(value: Any) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray))
-
-
-def _sequences(
-    got: Sequence[Any],
-    expected: Sequence[Any],
-    path: str,
-    depth: int,
-    active: set[tuple[int, int]],
-) -> Difference | None:
-    lengths = (len(got), len(expected))
-    common = min(lengths)
-    start = 0
-    if common > _BLOCK and isinstance(got, (list, tuple)):  # skip equal blocks at C speed
-        while start < common and not _differ(
-            got[start : start + _BLOCK], expected[start : start + _BLOCK]
-        ):
-            start += _BLOCK
-    for index in range(start, common):
-        have, want = got[index], expected[index]
-        if have is not want and _differ(have, want):
-            return _locate(have, want, f"{path}[{index}]", depth, active)
-    if lengths[0] == lengths[1]:
-        return None
-    return Difference(
-        f"{path}[{common}]",
-        got[common] if lengths[0] > common else MISSING,
-        expected[common] if lengths[1] > common else MISSING,
-        kind="length",
-        lengths=lengths,
-    )
-
-
-def _fields(
-    got: Any,
-    expected: Any,
-    path: str,
-    depth: int,
-    active: set[tuple[int, int]],
-    fields: Iterable[tuple[str, Callable[[Any], Any] | None]],
-) -> Difference | None:
-    for name, key in fields:
-        have, want = getattr(got, name), getattr(expected, name)
-        if key is not None:  # attrs compares key(value): report the field, do not descend
-            if _differ(key(have), key(want)):
-                return Difference(f"{path}.{name}", have, want)
-        elif _differ(have, want):
-            return _locate(have, want, f"{path}.{name}", depth, active)
-    return None
-
-
-def _repr(value: Any) -> str:
-    try:
-        return repr(value)
-    except Exception as err:  # a broken or too deeply nested repr must not hide the failure
-        return f"<{type(value).__qualname__}: repr raised {type(err).__name__}>"
-
-
-def _cut(text: str, width: int | None) -> str:
-    return text if width is None or len(text) <= width else text[: width - 3] + "..."
-
-
-def _set_text(items: frozenset[Any], width: int | None) -> str:
-    try:
-        ordered: list[Any] = sorted(items)
-    except TypeError:
-        ordered = sorted(items, key=_repr)
-    return _cut("{" + ", ".join(_repr(item) for item in ordered) + "}", width)
-
-
-# -- the helpers ------------------------------------------------------------------
 
 
 def _describe(ref: DatasetRef) -> str:
@@ -556,3 +315,196 @@ def assert_trash_roundtrip(store: InMemoryDatastore, ref: DatasetRef) -> None:
                 f"{_describe(sibling)}, which shares its artifact"
             )
         store.get(sibling)
+
+
+# -- operation counts ---------------------------------------------------------------
+
+COUNT_NAMES = (
+    "stores",
+    *(field.name for field in attrs.fields(OperationCounts)),
+    "left_datasets",
+    "left_trash",
+)
+"""The count names `assert_ops` and `expect_ops` take: the report's columns."""
+
+_RECENT = 10  # operations shown after a count mismatch
+
+
+def _store_list(stores: InMemoryDatastore | Iterable[InMemoryDatastore], where: str) -> (
+    list[InMemoryDatastore]
+):
+    if isinstance(stores, InMemoryDatastore):
+        return [stores]
+    listed = list(stores) if isinstance(stores, Iterable) else [stores]
+    for store in listed:
+        if not isinstance(store, InMemoryDatastore):
+            raise TypeError(
+                f"{where} expects an InMemoryDatastore or an iterable of them; got "
+                f"{type(store).__name__}: {store!r:.80}"
+            )
+    return listed
+
+
+def _check_expected(expected: Mapping[str, Any], where: str) -> None:
+    if not expected:
+        raise TypeError(
+            f"{where} needs at least one count to check, as name=value; count names: "
+            + ", ".join(COUNT_NAMES)
+        )
+    unknown = sorted(set(expected) - set(COUNT_NAMES))
+    if unknown:
+        raise TypeError(
+            f"{where}: unknown count name(s) {', '.join(unknown)}; count names: "
+            + ", ".join(COUNT_NAMES)
+        )
+    for name, value in expected.items():
+        if type(value) is not int:
+            raise TypeError(f"{where}: {name} must be an int; got {type(value).__name__}")
+
+
+def operation_totals(stores: InMemoryDatastore | Iterable[InMemoryDatastore]) -> dict[str, int]:
+    """Return every count `assert_ops` knows, summed over ``stores``.
+
+    ``stores`` is how many stores were given, ``left_datasets`` the datasets
+    they hold now and ``left_trash`` those of them in the trash; the others
+    are the stores' `OperationCounts`.
+    """
+    listed = _store_list(stores, "operation_totals")
+    totals = dict.fromkeys(COUNT_NAMES, 0)
+    totals["stores"] = len(listed)
+    for store in listed:
+        for name, value in store.counts.as_dict().items():
+            totals[name] += value
+        totals["left_datasets"] += len(store.records)
+        totals["left_trash"] += len(store.bridge.trashed_ids)
+    return totals
+
+
+def _names(stores: list[InMemoryDatastore]) -> str:
+    return ", ".join(store.name for store in stores) or "no stores"
+
+
+def _recent_operations(stores: list[InMemoryDatastore]) -> str:
+    logs = [format_operation_log(store, last=_RECENT) for store in stores]
+    shown = [text for text in logs if text]
+    if shown:
+        return "recent operations:\n" + "\n".join(shown)
+    if any(store.log_size for store in stores):
+        return "recent operations: none"
+    return (
+        "(no operation log to show: build the store with log_size=N, or set the "
+        "memstore_log_size ini option, to see its recent operations here)"
+    )
+
+
+def assert_ops(
+    store: InMemoryDatastore | Iterable[InMemoryDatastore], /, **expected: int
+) -> None:
+    """Fail unless each given count equals the store's total.
+
+    Parameters
+    ----------
+    store : `InMemoryDatastore` or iterable of them
+        The store, or stores whose counts are summed (positional only, so
+        that ``stores=`` is the count of stores).
+    **expected : `int`
+        Counts by name: any of `COUNT_NAMES`, the report's columns (``put``,
+        ``get``, ``get_missing``, ``exists``, ``trash``, ``emptied``,
+        ``overwrite``, ``left_datasets``...). Counts not given are not checked.
+
+    Raises
+    ------
+    AssertionError
+        A count differs. The message lists every mismatch as expected
+        against actual, then the store's recent operations when it keeps an
+        operation log.
+    TypeError
+        No count is given, a name is not a count name, or a value is not
+        an int.
+    """
+    __tracebackhide__ = True
+    listed = _store_list(store, "assert_ops")
+    _check_expected(expected, "assert_ops")
+    totals = operation_totals(listed)
+    mismatches = [
+        f"  {name}: expected {want}, got {totals[name]}"
+        for name, want in expected.items()
+        if totals[name] != want
+    ]
+    if mismatches:
+        _fail(
+            f"assert_ops: {_names(listed)}: {len(mismatches)} count(s) differ:\n"
+            + "\n".join(mismatches)
+            + "\n"
+            + _recent_operations(listed)
+        )
+
+
+class _ExpectOps:
+    """The context manager `expect_ops` returns."""
+
+    def __init__(self, stores: list[InMemoryDatastore], expected: dict[str, int]) -> None:
+        self.stores = stores
+        self.expected = expected
+        self.before: dict[str, int] = {}
+
+    def __enter__(self) -> None:
+        self.before = operation_totals(self.stores)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        __tracebackhide__ = True
+        if kind is not None:
+            return
+        after = operation_totals(self.stores)
+        mismatches = []
+        for name, want in self.expected.items():
+            before, now = self.before[name], after[name]
+            if now - before != want:
+                mismatches.append(
+                    f"  {name}: expected {want:+d}, got {now - before:+d} ({before} -> {now})"
+                )
+        if mismatches:
+            _fail(
+                f"expect_ops: inside the block, {_names(self.stores)}: {len(mismatches)} "
+                "count(s) changed by other than expected:\n"
+                + "\n".join(mismatches)
+                + "\n"
+                + _recent_operations(self.stores)
+            )
+
+
+def expect_ops(
+    store: InMemoryDatastore | Iterable[InMemoryDatastore], /, **expected: int
+) -> _ExpectOps:
+    """Return a context manager that checks how much the counts change inside it.
+
+    On leaving the block normally, each given count must have changed by
+    exactly its value (``put=2``: two more puts; ``left_datasets=-1``: one
+    dataset fewer); counts not given are not checked. An exception leaving
+    the block propagates unchecked.
+
+    Parameters
+    ----------
+    store : `InMemoryDatastore` or iterable of them
+        The store, or stores whose counts are summed (positional only).
+    **expected : `int`
+        Changes by count name (see `assert_ops`).
+
+    Raises
+    ------
+    AssertionError
+        When the block exits: a count changed by another amount. The message
+        lists every mismatch with the counts before and after, then the
+        recent operations.
+    TypeError
+        At the call: no count is given, a name is not a count name, or a
+        value is not an int.
+    """
+    listed = _store_list(store, "expect_ops")
+    _check_expected(expected, "expect_ops")
+    return _ExpectOps(listed, dict(expected))

@@ -16,10 +16,20 @@ from .bridge import BridgeManager, EphemeralBridge, PriorEntry
 from .constraints import Constraints
 from .counts import OperationCounts
 from .defaults import shared_default_storage_classes
-from .errors import DatasetTypeNotSupportedError, DatastoreValidationError
+from .errors import DatasetMutatedError, DatasetTypeNotSupportedError, DatastoreValidationError
 from .foreign import error_for, is_ref, missing_ref_parts
 from .model import DatasetId, DatasetRef, DatasetType
 from .storage import StorageClass, StorageClassFactory
+from .tools import (
+    DEFAULT_LOG_SIZE,
+    Fault,
+    LoggedOperation,
+    Snapshot,
+    StoreTools,
+    make_fault,
+    mutation_error,
+    same_value,
+)
 from .transaction import DatastoreTransaction
 from .uri import DatasetRefURIs, MemoryURI
 
@@ -144,11 +154,25 @@ class InMemoryDatastore:
         Return a copy, so changing what ``get`` returned changes nothing.
     storageClasses : `StorageClassFactory`, optional
         Resolves storage class names given to ``get(storageClass=...)``.
+    detect_mutation : `bool`, optional
+        Keep a copy of each object put (the storage class delegate's copy)
+        and raise `DatasetMutatedError` when a stored object no longer
+        equals it: on ``get`` of that dataset, and from `check_mutations`.
+    log_size : `int`, optional
+        Keep a log of the last ``log_size`` operations (`operation_log`);
+        0, the default (`tools.DEFAULT_LOG_SIZE`), keeps none.
+    count_gets : `bool`, optional
+        Count the gets of each dataset (`get_counts`, `repeated_gets`).
 
     Notes
     -----
     Every method is safe to call from several threads. A transaction
     belongs to the thread that opened it.
+
+    A store with a test tool on (any of the last three options, or a fault
+    armed by `fail_next`) is an instance of a subclass that runs the tools
+    around each operation; a store without one runs the operations with no
+    check for them at all.
 
     ``datasets`` maps artifact IDs to objects, ``records`` dataset IDs to
     `StoredMemoryItemInfo`, and ``related`` artifact IDs to the IDs of the
@@ -157,6 +181,8 @@ class InMemoryDatastore:
     """
 
     isEphemeral: ClassVar[bool] = True
+    _tools: StoreTools | None = None
+    """The test tools' state; a store gets its own once a tool is on."""
 
     def __init__(
         self,
@@ -167,7 +193,13 @@ class InMemoryDatastore:
         copy_on_put: bool = False,
         copy_on_get: bool = False,
         storageClasses: StorageClassFactory | None = None,
+        detect_mutation: bool = False,
+        log_size: int = DEFAULT_LOG_SIZE,
+        count_gets: bool = False,
     ) -> None:
+        tools = None
+        if detect_mutation or log_size or count_gets:
+            tools = StoreTools.checked(log_size, detect_mutation, count_gets)
         if name is None:
             name = f"InMemoryDatastore@{next(_store_numbers)}"
         elif not isinstance(name, str) or not name:
@@ -195,6 +227,9 @@ class InMemoryDatastore:
         # Transactions open in any thread; while none is, put skips the
         # thread-local lookup.
         self._open_transactions = 0
+        if tools is not None:
+            self._tools = tools
+            self.__class__ = _with_tools(type(self))
 
     def __repr__(self) -> str:
         return f"<InMemoryDatastore {self.name!r}: {len(self.records)} records>"
@@ -831,6 +866,162 @@ class InMemoryDatastore:
                     problems.append(f"bridge lists {dataset_id}, which has no record")
         return problems
 
+    # -- test tools --------------------------------------------------------
+
+    @property
+    def detect_mutation(self) -> bool:
+        """Whether this store checks stored objects against copies taken at ``put``."""
+        return self._tools is not None and self._tools.snapshots is not None
+
+    @property
+    def log_size(self) -> int:
+        """How many operations the log keeps; 0 when there is no log."""
+        log = None if self._tools is None else self._tools.log
+        return 0 if log is None else log.maxlen or 0
+
+    @property
+    def count_gets(self) -> bool:
+        """Whether this store counts the gets of each dataset."""
+        return self._tools is not None and self._tools.reads is not None
+
+    def _use_tools(self) -> StoreTools:
+        """Return the tools' state, turning this store into one that runs them."""
+        with self._lock:
+            tools = self._tools
+            if tools is None:
+                tools = self._tools = StoreTools(0, False, False)
+                self.__class__ = _with_tools(type(self))
+            return tools
+
+    def fail_next(
+        self,
+        operation: str,
+        exception: BaseException | type[BaseException] | None = None,
+        *,
+        match: Any = None,
+        times: int = 1,
+    ) -> Fault:
+        """Make the next calls of an operation raise, before they change anything.
+
+        Parameters
+        ----------
+        operation : `str`
+            ``"put"``, ``"get"``, ``"exists"``, ``"trash"``, ``"emptyTrash"``,
+            ``"forget"`` or ``"transfer"``.
+        exception : `BaseException` or exception class, optional
+            What to raise: this exception, or this class made with the default
+            message. By default an `OSError` whose message names the
+            operation, the ref and the store.
+        match : `str`, `DatasetRef` or callable, optional
+            Which calls fail: those on a ref of this dataset type (a
+            component's ref matches the name of its composite too), on this
+            ref (by dataset ID), or on a ref for which ``match(ref)`` is
+            true. A call given several refs (``trash``, ``forget``) or
+            emptying several (``emptyTrash``) fails when any of them matches.
+            `None` (the default): every call.
+        times : `int`, optional
+            How many matching calls fail.
+
+        Returns
+        -------
+        fault : `Fault`
+            The armed fault; its ``fired`` count says how often it has fired.
+
+        Raises
+        ------
+        ValueError
+            ``operation`` is not one of those, or ``times`` is less than 1.
+        TypeError
+            ``exception`` or ``match`` is of the wrong kind.
+
+        Notes
+        -----
+        Faults fire in the order they were armed. A call that fails this way
+        leaves the store, its counts included, exactly as it was; the
+        operation log shows it with the exception's name and ``(injected)``.
+        Other methods that use these operations (``remove`` calls ``trash``
+        and ``emptyTrash``, ``transfer`` calls ``put``) fail with them.
+        """
+        fault = make_fault(operation, exception, match, times)
+        tools = self._use_tools()
+        with self._lock:
+            tools.faults.append(fault)
+        return fault
+
+    def armed_faults(self) -> list[Fault]:
+        """Return the faults armed by `fail_next` that have not fired all their times."""
+        if self._tools is None:
+            return []
+        with self._lock:
+            return list(self._tools.faults)
+
+    def operation_log(self) -> list[LoggedOperation]:
+        """Return the logged operations, oldest first; empty when ``log_size`` is 0."""
+        log = None if self._tools is None else self._tools.log
+        if log is None:
+            return []
+        with self._lock:
+            entries = list(log)
+        return [_new_tuple(LoggedOperation, entry) for entry in entries]
+
+    def mutations(self) -> list[DatasetMutatedError]:
+        """Return an error for each stored object that no longer equals its copy.
+
+        Empty unless ``detect_mutation`` is on. Objects whose ``==`` cannot
+        say whether they are equal are not reported. Each error's
+        ``already_raised`` says whether a ``get`` has raised it before.
+        """
+        snapshots = None if self._tools is None else self._tools.snapshots
+        if not snapshots:
+            return []
+        found = []
+        with self._lock:
+            datasets = self.datasets
+            for parent_id, snapshot in list(snapshots.items()):
+                current = datasets.get(parent_id, _MISSING)
+                if current is not snapshot.original:  # removed or replaced without a put
+                    del snapshots[parent_id]
+                    continue
+                if same_value(current, snapshot.copy) is False:
+                    error = mutation_error(snapshot, current, self.name)
+                    error.already_raised = snapshot.raised
+                    found.append(error)
+        return found
+
+    def check_mutations(self) -> None:
+        """Raise the first of `mutations`, if any; its message counts the others.
+
+        Raises
+        ------
+        DatasetMutatedError
+            A stored object no longer equals the copy taken when it was put.
+        """
+        found = self.mutations()
+        if found:
+            first = found[0]
+            if len(found) > 1:
+                first.args = (f"{first.args[0]}\n({len(found) - 1} other dataset(s) in "
+                              f"{self.name} changed too)",)
+            raise first
+
+    def get_counts(self) -> list[tuple[DatasetRef, int]]:
+        """Return how often each dataset was read, most read first.
+
+        Empty unless ``count_gets`` is on. Only gets that returned count; a
+        component's get counts for its dataset, under the first ref read.
+        """
+        reads = None if self._tools is None else self._tools.reads
+        if not reads:
+            return []
+        with self._lock:
+            found = [(ref, count) for count, ref in reads.values()]
+        found.sort(key=lambda item: -item[1])
+        return found
+
+    def repeated_gets(self, threshold: int) -> list[tuple[DatasetRef, int]]:
+        """Return the datasets read more than ``threshold`` times, most read first."""
+        return [(ref, count) for ref, count in self.get_counts() if count > threshold]
+
     # -- what this datastore does not do ---------------------------------
 
     def retrieveArtifacts(self, refs: Iterable[DatasetRef], destination: Any, *args: Any,
@@ -894,3 +1085,324 @@ class InMemoryDatastore:
     @classmethod
     def setConfigRoot(cls, root: str, config: Any, full: Any, overwrite: bool = True) -> None:
         """Do nothing: an in-memory datastore has no root."""
+
+
+# -- a store with test tools on ---------------------------------------------------
+
+
+class _ToolsRunner(InMemoryDatastore):
+    """Runs a store's test tools around the operations of the class after it.
+
+    Never instantiated: `_with_tools` makes the class a store with tools
+    becomes, so that a store without tools pays nothing for them.
+    """
+
+    __slots__ = ()
+    _tools: StoreTools
+
+    def _depth(self) -> int:
+        """Return how many transactions the calling thread has open."""
+        depth = 0
+        transaction = self._thread.transaction
+        while transaction is not None:
+            depth += 1
+            transaction = transaction.parent
+        return depth
+
+    def _inject(self, verb: str, refs: list[DatasetRef], depth: int) -> None:
+        """Raise the exception of the first armed fault this call matches, if any."""
+        tools = self._tools
+        if not tools.faults:
+            return
+        with self._lock:
+            error = tools.fault_for(verb, refs, self.name)
+        if error is not None:
+            tools.record(verb, refs[0] if refs else None, error, depth, injected=True)
+            raise error
+
+    def _parents(self, refs: Iterable[DatasetRef]) -> list[DatasetId]:
+        """Return the artifact IDs of those of ``refs`` that have a record."""
+        records = self.records
+        return [records[ref.id].parentID for ref in refs if ref.id in records]
+
+    def _drop_snapshots(self, parent_ids: Iterable[DatasetId]) -> None:
+        """Forget the copies of artifacts no longer stored."""
+        snapshots = self._tools.snapshots
+        if snapshots is not None:
+            for parent_id in parent_ids:
+                if parent_id not in self.datasets:
+                    snapshots.pop(parent_id, None)
+
+    # put and get are the hot paths: they append their log entry themselves.
+
+    def put(self, inMemoryDataset: Any, ref: DatasetRef, provenance: Any = None) -> None:
+        tools = self._tools
+        depth = self._depth() if self._open_transactions else 0
+        snapshots = tools.snapshots
+        if tools.faults or snapshots is not None:
+            valid = type(ref) is DatasetRef or is_ref(ref)
+            if valid:
+                self._inject("put", [ref], depth)
+            else:
+                snapshots = None
+        try:
+            if snapshots is None:
+                super().put(inMemoryDataset, ref, provenance)
+            else:
+                self._put_and_snapshot(snapshots, inMemoryDataset, ref, provenance)
+        except BaseException as err:
+            tools.record("put", ref, err, depth)
+            raise
+        log = tools.log
+        if log is not None:
+            log.append((next(tools.numbers), "put", ref, "ok", depth, ""))
+
+    def _put_and_snapshot(
+        self, snapshots: dict[DatasetId, Snapshot], obj: Any, ref: DatasetRef, provenance: Any
+    ) -> None:
+        """Put, then keep a copy of what was stored.
+
+        The copy is taken before the put, so one that fails changes nothing.
+        """
+        try:
+            storageClass = ref.datasetType.storageClass
+        except Exception:  # put itself says what is wrong with the ref
+            copied = _MISSING
+        else:
+            copied = _copy_for(ref, storageClass, obj, "detect_mutation")
+        with self._lock:
+            super().put(obj, ref, provenance)
+            stored = self.datasets[ref.id]
+            if copied is _MISSING or type(stored) is not type(obj):
+                # The storage class converted it: copy what it stored.
+                record = self.records[ref.id]
+                try:
+                    copied = record.storageClass.delegate().copy(stored)
+                except Exception:
+                    _log.warning("detect_mutation cannot copy the %s stored for %s; it goes "
+                                 "unchecked", type(stored).__name__, ref, exc_info=True)
+                    snapshots.pop(ref.id, None)
+                    return
+            previous = snapshots.get(ref.id)
+            snapshot = snapshots[ref.id] = Snapshot(ref, stored, copied)
+            transaction = self._thread.transaction if self._open_transactions else None
+            if transaction is not None:
+                transaction.registerUndo(
+                    "detect_mutation", self._undo_snapshot, ref.id, snapshot, previous
+                )
+
+    def _undo_snapshot(
+        self, parent_id: DatasetId, snapshot: Snapshot, previous: Snapshot | None
+    ) -> None:
+        snapshots = self._tools.snapshots
+        if snapshots is None:
+            return
+        with self._lock:
+            if snapshots.get(parent_id) is snapshot:
+                if previous is None:
+                    del snapshots[parent_id]
+                else:
+                    snapshots[parent_id] = previous
+
+    def _checked_snapshot(self, snapshots: dict[DatasetId, Snapshot], ref: DatasetRef) -> (
+        Snapshot | None
+    ):
+        """Return the copy of what ``ref`` reads; raise if the stored object changed."""
+        record = self.records.get(ref.id)
+        if record is None:
+            return None
+        snapshot = snapshots.get(record.parentID)
+        if snapshot is None:
+            return None
+        current = self.datasets.get(record.parentID, _MISSING)
+        if current is not snapshot.original:
+            del snapshots[record.parentID]
+            return None
+        if same_value(current, snapshot.copy) is False:
+            snapshot.raised = True
+            raise mutation_error(snapshot, current, self.name)
+        return snapshot
+
+    def get(
+        self,
+        ref: DatasetRef,
+        parameters: Mapping[str, Any] | None = None,
+        storageClass: StorageClass | str | None = None,
+    ) -> Any:
+        tools = self._tools
+        depth = self._depth() if self._open_transactions else 0
+        snapshots = tools.snapshots
+        if tools.faults or snapshots:
+            valid = type(ref) is DatasetRef or is_ref(ref)
+            if valid:
+                self._inject("get", [ref], depth)
+            else:
+                snapshots = None
+        try:
+            if snapshots:
+                with self._lock:
+                    snapshot = self._checked_snapshot(snapshots, ref)
+                    result = super().get(ref, parameters, storageClass)
+                    if snapshot is not None and not self.copy_on_get:
+                        snapshot.handed_out = True
+            else:
+                result = super().get(ref, parameters, storageClass)
+        except BaseException as err:
+            tools.record("get", ref, err, depth)
+            raise
+        reads = tools.reads
+        if reads is not None:
+            with self._lock:
+                counted = reads.get(ref.id)
+                if counted is None:
+                    reads[ref.id] = [1, ref]
+                else:
+                    counted[0] += 1
+        log = tools.log
+        if log is not None:
+            log.append((next(tools.numbers), "get", ref, "ok", depth, ""))
+        return result
+
+    def exists(self, ref: DatasetRef) -> bool:
+        tools = self._tools
+        depth = self._depth()
+        if type(ref) is DatasetRef or is_ref(ref):
+            self._inject("exists", [ref], depth)
+        try:
+            found = super().exists(ref)
+        except BaseException as err:
+            tools.record("exists", ref, err, depth)
+            raise
+        tools.record("exists", ref, None, depth, "" if found else "not stored")
+        return found
+
+    def trash(
+        self, ref: DatasetRef | Iterable[DatasetRef], ignore_errors: bool = False
+    ) -> None:
+        tools = self._tools
+        depth = self._depth()
+        try:
+            if type(ref) is DatasetRef or is_ref(ref):
+                refs: list[DatasetRef] = [ref]  # type: ignore[list-item]
+                given: DatasetRef | list[DatasetRef] = ref  # type: ignore[assignment]
+            else:
+                refs = given = _ref_list(ref, "trash")
+        except BaseException as err:
+            tools.record("trash", None, err, depth)
+            raise
+        first = refs[0] if refs else None
+        self._inject("trash", refs, depth)
+        try:
+            super().trash(given, ignore_errors)
+        except BaseException as err:
+            tools.record("trash", first, err, depth)
+            raise
+        tools.record("trash", first, None, depth, _more(len(refs)))
+
+    def emptyTrash(
+        self,
+        ignore_errors: bool = False,
+        refs: Iterable[DatasetRef] | None = None,
+        dry_run: bool = False,
+    ) -> set[Any]:
+        tools = self._tools
+        depth = self._depth()
+        try:
+            selected = None if refs is None else _ref_list(refs, "emptyTrash")
+        except BaseException as err:
+            tools.record("emptyTrash", None, err, depth)
+            raise
+        with self._lock:
+            targets: list[DatasetRef] = []
+            if tools.faults or tools.snapshots:
+                targets = self.bridge.trashed_refs()
+                if selected is not None:
+                    wanted = {ref.id for ref in selected}
+                    targets = [ref for ref in targets if ref.id in wanted]
+            self._inject("emptyTrash", targets, depth)
+            parents = self._parents(targets) if tools.snapshots else []
+            before = self.counts.emptied
+            try:
+                removed = super().emptyTrash(ignore_errors, selected, dry_run)
+            except BaseException as err:
+                tools.record("emptyTrash", None, err, depth)
+                raise
+            emptied = self.counts.emptied - before
+            self._drop_snapshots(parents)
+        detail = "dry run" if dry_run else f"{emptied} emptied"
+        tools.record("emptyTrash", None, None, depth, detail)
+        return removed
+
+    def forget(self, refs: DatasetRef | Iterable[DatasetRef]) -> None:
+        tools = self._tools
+        depth = self._depth()
+        try:
+            listed = _ref_list(refs, "forget")
+        except BaseException as err:
+            tools.record("forget", None, err, depth)
+            raise
+        first = listed[0] if listed else None
+        self._inject("forget", listed, depth)
+        with self._lock:
+            parents = self._parents(listed) if tools.snapshots else []
+            try:
+                super().forget(listed)
+            except BaseException as err:
+                tools.record("forget", first, err, depth)
+                raise
+            self._drop_snapshots(parents)
+        tools.record("forget", first, None, depth, _more(len(listed)))
+
+    def transfer(self, inputDatastore: Any, ref: DatasetRef) -> None:
+        tools = self._tools
+        depth = self._depth()
+        if type(ref) is DatasetRef or is_ref(ref):
+            self._inject("transfer", [ref], depth)
+        try:
+            super().transfer(inputDatastore, ref)
+        except BaseException as err:
+            tools.record("transfer", ref, err, depth)
+            raise
+        source = getattr(inputDatastore, "name", None)
+        tools.record("transfer", ref, None, depth, "" if source is None else f"from {source}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[DatastoreTransaction]:
+        tools = self._tools
+        depth = self._depth() + 1
+        tools.record("begin", None, None, depth)
+        try:
+            with super().transaction() as transaction:
+                yield transaction
+        except BaseException as err:
+            tools.record("rollback", None, None, depth, f"on {type(err).__name__}")
+            raise
+        tools.record("commit", None, None, depth)
+
+
+def _more(count: int) -> str:
+    """Say how many refs a call was given besides the one its log entry shows."""
+    if count == 0:
+        return "no refs"
+    return "" if count == 1 else f"and {count - 1} more ref(s)"
+
+
+_CLASSES_WITH_TOOLS: dict[type[InMemoryDatastore], type[InMemoryDatastore]] = {}
+
+
+def _with_tools(cls: type[InMemoryDatastore]) -> type[InMemoryDatastore]:
+    """Return the class a store of class ``cls`` becomes when a tool is turned on."""
+    if issubclass(cls, _ToolsRunner):
+        return cls
+    found = _CLASSES_WITH_TOOLS.get(cls)
+    if found is None:
+        found = _CLASSES_WITH_TOOLS[cls] = type(
+            f"{cls.__name__}WithTools",
+            (_ToolsRunner, cls),
+            {
+                "__slots__": (),
+                "__module__": cls.__module__,
+                "__doc__": f"A `{cls.__name__}` with test tools on.",
+            },
+        )
+    return found

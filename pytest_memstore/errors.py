@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-__all__ = ["DatasetTypeNotSupportedError", "DatastoreValidationError", "MemstoreError"]
+__all__ = [
+    "DatasetMutatedError",
+    "DatasetTypeNotSupportedError",
+    "DatastoreValidationError",
+    "MemstoreError",
+]
+
+from typing import Any
+
+from .difference import MISSING, Difference, _cut, _repr, _set_text
 
 
 class MemstoreError(RuntimeError):
-    """Base class of every error specific to pytest-memstore."""
+    """Base class of the errors specific to pytest-memstore.
+
+    `DatasetMutatedError` is the exception: it is an `AssertionError`, so
+    that code under test catching `RuntimeError` does not hide it.
+    """
 
 
 class DatasetTypeNotSupportedError(MemstoreError):
@@ -15,3 +28,111 @@ class DatasetTypeNotSupportedError(MemstoreError):
 
 class DatastoreValidationError(MemstoreError):
     """A datastore cannot accept a configuration or a record it was given."""
+
+
+_VALUE_WIDTH = 80  # each value shown in a mutation message
+
+
+class DatasetMutatedError(AssertionError):
+    """A stored dataset no longer equals what was stored (``detect_mutation``).
+
+    An in-memory datastore keeps the caller's object and hands it back, so
+    code that changes an object after ``put``, or changes what ``get``
+    returned, changes the stored dataset; a file-backed datastore would not
+    see the change. Raised by ``get`` of such a dataset and by
+    ``InMemoryDatastore.check_mutations``.
+
+    Parameters
+    ----------
+    message : `str`
+        The whole message.
+    ref : `DatasetRef`, optional
+        The ref the dataset was put with.
+    datastore : `str`, optional
+        The name of the datastore holding it.
+    difference : `Difference`, optional
+        Where the stored object first differs from the copy taken at
+        ``put`` (``got`` is the value now, ``expected`` the value then).
+    after : `str`, optional
+        ``"put"`` when it changed before any ``get`` handed it out,
+        ``"get"`` when a ``get`` had handed it out.
+
+    Attributes
+    ----------
+    already_raised : `bool`
+        Set by ``InMemoryDatastore.mutations``: whether a ``get`` of the
+        dataset raised this error before.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        ref: Any = None,
+        datastore: str | None = None,
+        difference: Difference | None = None,
+        after: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.ref = ref
+        self.datastore = datastore
+        self.difference = difference
+        self.after = after
+        self.already_raised = False
+
+    @classmethod
+    def for_dataset(
+        cls, ref: Any, datastore: str, difference: Difference, after: str
+    ) -> DatasetMutatedError:
+        """Build the error for ``ref`` with its standard message.
+
+        The message names the ref (dataset type, data ID and dataset ID), the
+        datastore, when it changed, and the first place it differs with the
+        value there at ``put`` and now.
+        """
+        if after == "put":
+            when = "after put, before any get handed it out"
+            holds = "the very object that was put"
+        else:
+            when = "after a get handed it out"
+            holds = "the very object that was put, and get returns it"
+        message = (
+            f"{ref.datasetType.name} {ref.dataId} (id {ref.id}) in {datastore} changed {when}: "
+            f"at {difference.where}, {describe_change(difference)}. The store holds {holds}; "
+            "a file-backed datastore would still hold the value put"
+        )
+        return cls(message, ref=ref, datastore=datastore, difference=difference, after=after)
+
+
+def describe_change(difference: Difference, width: int | None = _VALUE_WIDTH) -> str:
+    """Say how a value changed, reading ``expected`` as before and ``got`` as now.
+
+    Parameters
+    ----------
+    difference : `Difference`
+        From ``first_difference(now, before)``.
+    width : `int`, optional
+        Cut each value's ``repr`` to this many characters; `None` cuts nothing.
+    """
+    now, before = difference.got, difference.expected
+    if difference.kind == "set":
+        parts = [
+            f"{label} {_set_text(items, width)}"
+            for label, items in (("added", now), ("removed", before))
+            if items
+        ]
+        return "elements " + "; ".join(parts)
+    if difference.kind in ("key", "length"):
+        what = "key" if difference.kind == "key" else "item"
+        lengths = "" if difference.lengths is None else (
+            f" (length {difference.lengths[1]} -> {difference.lengths[0]})"
+        )
+        if now is MISSING:
+            return f"{what} removed, was {_cut(_repr(before), width)}{lengths}"
+        return f"{what} added, now {_cut(_repr(now), width)}{lengths}"
+    was, is_now = _cut(_repr(before), width), _cut(_repr(now), width)
+    if type(now) is not type(before):
+        was += f" ({type(before).__qualname__})"
+        is_now += f" ({type(now).__qualname__})"
+    text = f"was {was}, now {is_now}"
+    return f"{text} ({difference.note})" if difference.note else text

@@ -2,7 +2,9 @@
 
 Each case runs against a store holding stored, trashed, shared and emptied
 datasets (and an unknown ID trashed in bulk), outside a transaction, inside
-one that commits and inside one that rolls back. The failing call must raise
+one that commits and inside one that rolls back; on a store without test
+tools and on one with every tool on (and a fault armed for every operation
+that matches nothing). The failing call must raise
 the right exception, with a message naming the ref (dataset type name and
 data ID) or the type it got, and leave ``datasets``, ``records``,
 ``related`` and the bridge exactly as they were.
@@ -30,6 +32,7 @@ from pytest_memstore import (
     StorageClassFactory,
     StoredMemoryItemInfo,
 )
+from pytest_memstore.tools import FAULT_OPERATIONS
 
 
 class Boom(Exception):
@@ -63,8 +66,10 @@ def _data_id(visit: int, instrument: str = "DummyCam") -> dict[str, Any]:
     return {"instrument": instrument, "visit": visit}
 
 
-@pytest.fixture
-def env(make_ref: MakeRef, storage_classes: StorageClassFactory) -> Env:
+@pytest.fixture(params=["no tools", "every tool"])
+def env(
+    make_ref: MakeRef, storage_classes: StorageClassFactory, request: pytest.FixtureRequest
+) -> Env:
     integer = storage_classes.getStorageClass("Integer")
     storage_classes.registerStorageClass(
         StorageClass("Pair", dict, components={"left": integer, "right": integer})
@@ -75,7 +80,15 @@ def env(make_ref: MakeRef, storage_classes: StorageClassFactory) -> Env:
         "bad-input-store",
         constraints={"reject": ["rejected", {"instrument<BadCam>": ["all"]}]},
         storageClasses=storage_classes,
+        **(
+            {"detect_mutation": True, "log_size": 10, "count_gets": True}
+            if request.param == "every tool"
+            else {}
+        ),
     )
+    if request.param == "every tool":
+        for operation in FAULT_OPERATIONS:  # armed, but never matching
+            store.fail_next(operation, match=lambda ref: False)
     env = Env(
         store=store,
         source=InMemoryDatastore("source"),
