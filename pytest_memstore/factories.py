@@ -23,6 +23,7 @@ class StoreOptions(TypedDict, total=False):
     constraints: Mapping[str, Any]
     copy_on_put: bool
     copy_on_get: bool
+    detect_mutation: bool
 
 
 STORE_OPTIONS = StoreOptions.__optional_keys__
@@ -82,6 +83,7 @@ _VALUE_CHECKS: dict[str, Callable[[Any], None]] = {
     "constraints": _check_constraints,
     "copy_on_put": _check_flag,
     "copy_on_get": _check_flag,
+    "detect_mutation": _check_flag,
     "run": _check_run,
     "collections": _check_collections,
 }

@@ -31,6 +31,7 @@ from .factories import (
 from .model import DatasetType
 from .report import Report, TestUsage, fit
 from .storage import StorageClass, StorageClassFactory
+from .tools import DEFAULT_LOG_SIZE, format_operation_logs
 
 if TYPE_CHECKING:
     from .butler import InMemoryButler
@@ -67,12 +68,34 @@ class _SessionState:
     report_types: list[tuple[str, str | None]]
     strict: bool
     base_storage_classes: StorageClassFactory
+    detect_mutation: bool = False
+    repeated_get_threshold: int = 0
+    log_size: int = 0
     report: Report = attrs.Factory(Report)
     json_outcomes: list[str] = attrs.Factory(list)
 
     @property
     def tracking(self) -> bool:
-        return bool(self.report_types) or self.strict
+        """Whether the fixtures' stores are looked at when their test ends."""
+        return bool(
+            self.report_types
+            or self.strict
+            or self.detect_mutation
+            or self.repeated_get_threshold
+            or self.log_size
+        )
+
+    @property
+    def store_defaults(self) -> dict[str, Any]:
+        """The tool options every fixture store gets (none while every tool is off)."""
+        defaults: dict[str, Any] = {}
+        if self.detect_mutation:
+            defaults["detect_mutation"] = True
+        if self.repeated_get_threshold:
+            defaults["count_gets"] = True
+        if self.log_size:
+            defaults["log_size"] = self.log_size
+        return defaults
 
 
 _STATE = pytest.StashKey[_SessionState]()
@@ -116,14 +139,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: D103
         default=False,
         help="like --memstore-strict",
     )
+    parser.addini(
+        "memstore_detect_mutation",
+        type="bool",
+        default=False,
+        help="fixture stores check that stored objects are not changed after put or get",
+    )
+    parser.addini(
+        "memstore_repeated_get_threshold",
+        default="0",
+        help="a test that reads one dataset more than this many times gets a report "
+        "problem (a strict-mode error); 0 turns the check off",
+    )
+    parser.addini(
+        "memstore_log_size",
+        default=str(DEFAULT_LOG_SIZE),
+        help="how many operations each fixture store logs, shown with a failing test; "
+        f"0 turns the log off (default {DEFAULT_LOG_SIZE})",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
     config.addinivalue_line(
         "markers",
         "memstore(name=None, constraints=None, copy_on_put=False, copy_on_get=False, "
-        "run='memstore', collections=None): options for the datastore the memstore fixture "
-        "builds and the butler memstore_butler builds (and defaults for their factories); "
+        "detect_mutation=False, run='memstore', collections=None): options for the "
+        "datastore the memstore fixture builds and the butler memstore_butler builds (and "
+        "defaults for their factories); "
         "run and collections are the butler's",
     )
     strict = config.getoption("memstore_strict")
@@ -133,10 +175,29 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
         report_types=list(config.getoption("memstore_report") or []),
         strict=strict,
         base_storage_classes=_ini_storage_classes(config),
+        detect_mutation=bool(config.getini("memstore_detect_mutation")),
+        repeated_get_threshold=_ini_count(config, "memstore_repeated_get_threshold"),
+        log_size=_ini_count(config, "memstore_log_size"),
     )
-    config.pluginmanager.register(_SessionFixtures(state), "memstore-fixtures")
+    fixtures = _SessionFixtures(state)
+    config.pluginmanager.register(fixtures, "memstore-fixtures")
+    if state.log_size:
+        # Only then: a report hook costs every test something.
+        config.pluginmanager.register(_FailureLogs(fixtures), "memstore-failure-logs")
     # The assertion helpers show values whole at -vv, as pytest's own messages do.
     config.add_cleanup(follow_verbosity(config))
+
+
+def _ini_count(config: pytest.Config, name: str) -> int:
+    """Read an ini option that must be a whole number, 0 or more."""
+    value = str(config.getini(name)).strip()
+    try:
+        count = int(value)
+    except ValueError:
+        count = -1
+    if count < 0:
+        raise pytest.UsageError(f"{name} must be a whole number, 0 or more; got {value!r}")
+    return count
 
 
 def _ini_storage_classes(config: pytest.Config) -> StorageClassFactory:
@@ -185,10 +246,19 @@ def _marker_options(item: pytest.Item) -> dict[str, Any]:
 def _finish(state: _SessionState, item: pytest.Item, usage: TestUsage) -> None:
     if not usage.stores:
         return
-    counts, problems = usage.summarize()
+    counts, problems = usage.summarize(state.repeated_get_threshold)
+    unraised = usage.unraised_mutations()
+    failing = bool(unraised) or (state.strict and bool(problems))
+    if failing and state.log_size:
+        usage.failure_log = format_operation_logs(usage.stores)
     usage.stores.clear()  # the item lives all session: do not keep its stores' data alive
     if state.report_types:
         state.report.add(item.nodeid, counts, problems)
+    if unraised:
+        first = unraised[0]
+        if len(unraised) > 1:
+            first.args = (f"{first.args[0]}\n({len(unraised) - 1} more changed)",)
+        raise first
     if state.strict and problems:
         details = "\n  ".join(f"[{kind}] {message}" for kind, message in problems)
         pytest.fail(f"memstore strict mode: {item.nodeid} left\n  {details}", pytrace=False)
@@ -289,9 +359,11 @@ class _SessionFixtures:
         options: Mapping[str, Any],
         label: str,
     ) -> InMemoryDatastore:
-        store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
         state = self.state
         if state.tracking:
+            options = {**state.store_defaults, **options}
+        store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
+        if state.tracking or options.get("detect_mutation"):
             usage = test.usage
             if usage is None:
                 usage = test.usage = TestUsage()
@@ -403,6 +475,27 @@ class _SessionFixtures:
         Storage class names resolve through ``memstore_storage_classes``.
         """
         return RefFactory(self._test_state(self._current()).storage_classes, self.dataset_types)
+
+
+class _FailureLogs:
+    """Attaches the fixture stores' operation logs to a failing test's report.
+
+    Registered only when ``memstore_log_size`` is above 0.
+    """
+
+    def __init__(self, fixtures: _SessionFixtures) -> None:
+        self.fixtures = fixtures
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item) -> Any:
+        report = yield
+        test = self.fixtures.test
+        if report.failed and test is not None and test.usage is not None:
+            usage = test.usage
+            text = usage.failure_log or format_operation_logs(usage.stores)
+            if text:
+                report.sections.append(("memstore operations", text))
+        return report
 
 
 # -- report --------------------------------------------------------------------

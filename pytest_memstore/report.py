@@ -68,9 +68,29 @@ class TestUsage:
     __test__ = False  # not a test class, whatever pytest's name patterns say
 
     stores: list[tuple[str, InMemoryDatastore]] = attrs.Factory(list)
+    failure_log: str = ""
+    """The stores' operation logs, kept when the test fails at teardown."""
 
-    def summarize(self) -> tuple[dict[str, int], list[tuple[str, str]]]:
-        """Return the test's counts and its problems as ``(kind, message)`` pairs."""
+    def unraised_mutations(self) -> list[Any]:
+        """Return the mutations of stored objects that no ``get`` has raised yet."""
+        return [
+            error
+            for _, store in self.stores
+            for error in store.mutations()
+            if not error.already_raised
+        ]
+
+    def summarize(
+        self, repeated_get_threshold: int = 0
+    ) -> tuple[dict[str, int], list[tuple[str, str]]]:
+        """Return the test's counts and its problems as ``(kind, message)`` pairs.
+
+        The kinds: ``trash`` (left unemptied), ``inconsistent``, ``mutated``
+        (a stored object changed since it was put or handed out),
+        ``repeated_get`` (a dataset read more than ``repeated_get_threshold``
+        times, when that is above 0) and ``unfired_fault`` (a ``fail_next``
+        that never fired).
+        """
         totals = dict.fromkeys(COUNT_KEYS, 0)
         totals["stores"] = len(self.stores)
         problems = []
@@ -90,7 +110,27 @@ class TestUsage:
                 problems.append(
                     ("inconsistent", f"{label} is inconsistent: " + "; ".join(inconsistent))
                 )
+            problems.extend(_tool_problems(label, store, repeated_get_threshold))
         return totals, problems
+
+
+def _tool_problems(
+    label: str, store: InMemoryDatastore, repeated_get_threshold: int
+) -> list[tuple[str, str]]:
+    """Return what the power tools of one store found: mutations, repeated gets, faults."""
+    problems = [("mutated", f"{label}: {error}") for error in store.mutations()]
+    if repeated_get_threshold > 0:
+        problems.extend(
+            ("repeated_get",
+             f"{label}: {ref.datasetType.name} {ref.dataId} was read {count} times (more than "
+             f"memstore_repeated_get_threshold = {repeated_get_threshold})")
+            for ref, count in store.repeated_gets(repeated_get_threshold)
+        )
+    problems.extend(
+        ("unfired_fault", f"{label}: {fault.describe()} was armed but never fired")
+        for fault in store.armed_faults()
+    )
+    return problems
 
 
 @attrs.define

@@ -107,7 +107,9 @@ def _operation_count(entries: Sequence[LoggedOperation]) -> int:
     return entries[-1].number if entries else 0
 
 
-def format_operation_log(store: InMemoryDatastore, last: int | None = None) -> str:
+def format_operation_log(
+    store: InMemoryDatastore, last: int | None = None, label: str | None = None
+) -> str:
     """Return the operation log of ``store`` as text; empty when nothing is logged.
 
     Parameters
@@ -116,6 +118,8 @@ def format_operation_log(store: InMemoryDatastore, last: int | None = None) -> s
         The store.
     last : `int`, optional
         Show only this many of the newest entries.
+    label : `str`, optional
+        What to call the store in the header; its name by default.
 
     Returns
     -------
@@ -129,21 +133,23 @@ def format_operation_log(store: InMemoryDatastore, last: int | None = None) -> s
         return ""
     shown = entries if last is None or last >= len(entries) else entries[len(entries) - last:]
     total = _operation_count(entries)
+    name = store.name if label is None else label
     if len(shown) == total:
-        header = f"{store.name}: {total} operation(s), oldest first"
+        header = f"{name}: {total} operation(s), oldest first"
     else:
-        header = f"{store.name}: the last {len(shown)} of {total} operations, oldest first"
+        header = f"{name}: the last {len(shown)} of {total} operations, oldest first"
     width = len(str(shown[-1].number))
     return "\n".join([header, *("  " + entry.describe(width) for entry in shown)])
 
 
-def format_operation_logs(stores: Iterable[InMemoryDatastore]) -> str:
-    """Return the operation logs of several stores, separated by blank lines.
+def format_operation_logs(stores: Iterable[tuple[str, InMemoryDatastore]]) -> str:
+    """Return the operation logs of several ``(label, store)`` pairs, separated by blank lines.
 
     Stores without a log, or with nothing logged, are left out; the result
     is empty when none has anything logged.
     """
-    return "\n\n".join(text for text in map(format_operation_log, stores) if text)
+    texts = (format_operation_log(store, label=label) for label, store in stores)
+    return "\n\n".join(text for text in texts if text)
 
 
 # -- faults -----------------------------------------------------------------------

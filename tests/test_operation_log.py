@@ -180,10 +180,11 @@ def test_logs_of_several_stores_leave_out_those_without_entries(make_ref: MakeRe
         InMemoryDatastore("plain"),
     )
     first.put({"a": 1}, make_ref())
-    text = format_operation_logs([first, empty, plain])
-    assert text.startswith("first: 1 operation(s), oldest first\n  #1 put metric")
-    assert "empty" not in text and "plain" not in text
-    assert format_operation_logs([empty, plain]) == ""
+    labelled = [("memstore", first), ("memstore_factory#1", empty), ("other", plain)]
+    text = format_operation_logs(labelled)
+    assert text.startswith("memstore: 1 operation(s), oldest first\n  #1 put metric")
+    assert "memstore_factory#1" not in text and "other" not in text
+    assert format_operation_logs(labelled[1:]) == ""
 
 
 @pytest.mark.parametrize("size", [-1, 1.5, True, "10"])

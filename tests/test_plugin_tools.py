@@ -1,0 +1,165 @@
+"""The power tools through the plugin: marker and ini options, teardown checks, report, logs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+MUTATING = """
+import pytest
+
+@pytest.mark.memstore(detect_mutation=True)
+def test_changes_after_put(memstore, memstore_ref):
+    ref = memstore_ref("rows", {"visit": 1}, "StructuredDataList")
+    rows = [1, 2, 3]
+    memstore.put(rows, ref)
+    rows.append(4)
+
+@pytest.mark.memstore(detect_mutation=True)
+def test_changes_after_put_then_reads(memstore, memstore_ref):
+    from pytest_memstore import DatasetMutatedError
+    ref = memstore_ref("rows", {"visit": 2}, "StructuredDataList")
+    rows = [1, 2, 3]
+    memstore.put(rows, ref)
+    rows[1] = 20
+    with pytest.raises(DatasetMutatedError):
+        memstore.get(ref)
+
+def test_changes_without_detection(memstore, memstore_ref):
+    ref = memstore_ref("rows", {"visit": 3}, "StructuredDataList")
+    rows = [1]
+    memstore.put(rows, ref)
+    rows.append(2)
+"""
+
+
+def test_a_mutation_is_a_teardown_error_and_a_report_problem(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(MUTATING)
+    result = pytester.runpytest("--memstore-report=json:r.json", "-p", "no:randomly")
+    # The second test's get raised already: its teardown does not raise again.
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_changes_after_put *",
+            "*DatasetMutatedError*rows*visit*",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*ERROR at teardown of test_changes_after_put_then_reads*")
+    problems = json.loads((pytester.path / "r.json").read_text())["problems"]
+    mutated = sorted(p["nodeid"].split("::")[1] for p in problems if p["kind"] == "mutated")
+    assert mutated == ["test_changes_after_put", "test_changes_after_put_then_reads"]
+
+
+def test_the_ini_option_turns_detection_on_for_every_fixture_store(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\nmemstore_detect_mutation = true\n")
+    pytester.makepyfile(
+        """
+        def test_factory_store(memstore_factory, memstore_ref):
+            store = memstore_factory()
+            rows = [1]
+            store.put(rows, memstore_ref("rows", {"visit": 1}, "StructuredDataList"))
+            rows.append(2)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*DatasetMutatedError*"])
+
+
+def test_repeated_gets_are_a_problem_and_a_strict_error(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmemstore_repeated_get_threshold = 2\n")
+    pytester.makepyfile(
+        """
+        def test_reads_three_times(memstore, memstore_ref):
+            ref = memstore_ref("calexp", {"visit": 1})
+            memstore.put({}, ref)
+            for _ in range(3):
+                memstore.get(ref)
+
+        def test_reads_twice(memstore, memstore_ref):
+            ref = memstore_ref("calexp", {"visit": 1})
+            memstore.put({}, ref)
+            memstore.get(ref)
+            memstore.get(ref)
+        """
+    )
+    lenient = pytester.runpytest("--memstore-report=json:r.json", "-p", "no:randomly")
+    lenient.assert_outcomes(passed=2)
+    problems = json.loads((pytester.path / "r.json").read_text())["problems"]
+    assert [(p["nodeid"].split("::")[1], p["kind"]) for p in problems] == [
+        ("test_reads_three_times", "repeated_get")
+    ]
+    assert "read 3 times (more than memstore_repeated_get_threshold = 2)" in problems[0]["message"]
+    strict = pytester.runpytest("--memstore-strict", "-p", "no:randomly")
+    strict.assert_outcomes(passed=2, errors=1)
+    strict.stdout.fnmatch_lines(["*[[]repeated_get[]]*calexp*read 3 times*"])
+
+
+def test_an_armed_fault_that_never_fired_is_a_problem(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        def test_arms_and_forgets(memstore):
+            memstore.fail_next("get", match="calexp")
+
+        def test_arms_and_fires(memstore, memstore_ref):
+            import pytest
+            ref = memstore_ref("calexp", {"visit": 1})
+            memstore.put({}, ref)
+            memstore.fail_next("get")
+            with pytest.raises(OSError):
+                memstore.get(ref)
+        """
+    )
+    result = pytester.runpytest("--memstore-report", "--memstore-strict", "-p", "no:randomly")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*[[]unfired_fault[]] memstore: fail_next('get', match='calexp'): fired 0 of 1*"]
+    )
+
+
+FAILING = """
+def test_fails(memstore, memstore_ref):
+    ref = memstore_ref("calexp", {"visit": 7})
+    memstore.put({"zp": 1}, ref)
+    memstore.get(ref)
+    assert memstore.get(ref) == {"zp": 2}
+
+def test_passes(memstore, memstore_ref):
+    ref = memstore_ref("calexp", {"visit": 8})
+    memstore.put({"zp": 1}, ref)
+"""
+
+
+def test_a_failing_test_shows_the_operations_of_its_stores(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmemstore_log_size = 10\n")
+    pytester.makepyfile(FAILING)
+    result = pytester.runpytest("-rA", "-p", "no:randomly")
+    result.assert_outcomes(passed=1, failed=1)
+    output = result.stdout.str()
+    assert output.count("memstore operations") == 1
+    result.stdout.fnmatch_lines(
+        ["*memstore operations*", "memstore: 3 operation(s), oldest first",
+         "*put*calexp*visit*7*ok*", "*get*calexp*ok*"]
+    )
+
+
+def test_without_a_log_size_nothing_is_attached(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(FAILING)
+    result = pytester.runpytest("-rA")
+    result.assert_outcomes(passed=1, failed=1)
+    assert "memstore operations" not in result.stdout.str()
+
+
+@pytest.mark.parametrize("name", ["memstore_log_size", "memstore_repeated_get_threshold"])
+@pytest.mark.parametrize("value", ["-1", "many"])
+def test_a_count_option_that_is_not_a_whole_number_is_a_usage_error(
+    pytester: pytest.Pytester, name: str, value: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{name} = {value}\n")
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*{name} must be a whole number, 0 or more; got '{value}'*"])
