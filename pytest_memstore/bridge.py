@@ -66,6 +66,12 @@ class EphemeralBridge:
             if trash:
                 trash.pop(ref.id, None)
 
+    def insert_one(self, dataset_id: DatasetId, ref: DatasetRef) -> None:
+        """Insert one dataset, as `insert` does, given its ID (``ref.id``)."""
+        self._known[dataset_id] = ref
+        if self._trash:
+            self._trash.pop(dataset_id, None)
+
     def insert_with_undo(self, ref: DatasetRef) -> PriorEntry:
         """Insert one dataset as `insert` does; return what `undo_insert` needs."""
         dataset_id = ref.id

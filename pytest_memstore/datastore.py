@@ -222,6 +222,7 @@ class InMemoryDatastore:
         self._lock = threading.RLock()
         # Bound once: acquire()/release() in try/finally costs half a `with`.
         self._acquire = self._lock.acquire
+        self._insert_one = self.bridge.insert_one
         self._release = self._lock.release
         self._thread = _ThreadState()
         # Transactions open in any thread; while none is, put skips the
@@ -307,7 +308,7 @@ class InMemoryDatastore:
                 siblings = self.related.setdefault(dataset_id, fresh)
                 if siblings is not fresh:
                     siblings.add(dataset_id)
-                self.bridge.insert((ref,))
+                self._insert_one(dataset_id, ref)
                 self.counts.put += 1
                 return
             self._replace(ref, obj, record, self._thread.transaction)
