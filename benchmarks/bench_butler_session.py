@@ -1,9 +1,9 @@
 """Whole-session benchmark: a fresh memstore per test against daf_butler's test repository.
 
-What a daf_butler user compares: the cost per test of the ``memstore``
-fixture, against the pattern daf_butler's guide "Using the Butler in unit
-tests" recommends for unit tests, both as whole pytest sessions and both
-above a suite of empty tests. Three generated suites of ``--n`` tests
+What a daf_butler user compares: the cost per test of the ``memstore`` and
+``memstore_butler`` fixtures, against the pattern daf_butler's guide "Using
+the Butler in unit tests" recommends for unit tests, all as whole pytest
+sessions and all above a suite of empty tests. Four generated suites of ``--n`` tests
 (default 500, ``--per-module`` per file):
 
 ``empty``
@@ -13,6 +13,15 @@ above a suite of empty tests. Three generated suites of ``--n`` tests
     The suite of ``bench_session.py``: each test requests the ``memstore``
     fixture (a fresh store) and the ``memstore_ref`` fixture, and does one
     ``put`` and one ``get``.
+``memstore_butler``
+    The daf_butler suite's tests against the plugin's ``memstore_butler``
+    fixture (a fresh `pytest_memstore.InMemoryButler` per test, over a fresh
+    store, run ``"memstore"``): one ``butler.put(obj, "metric", dataId)``
+    and one ``butler.get("metric", dataId)`` with the same data ID and
+    object. The dataset type is registered where the plugin's documentation
+    has a user register what every butler needs: a
+    ``pytest_memstore_butler_created`` hook in the generated ``conftest.py``
+    (`BUTLER_CONFTEST`), called for each new butler, so once per test.
 ``daf_butler``
     The documented pattern, in the generated ``conftest.py`` (`DAF_CONFTEST`):
     a session-scoped fixture calls ``makeTestRepo`` once (an in-memory
@@ -45,8 +54,8 @@ wall clock also counts waiting (for the CPU, for the disk).
 The runs, the warm-up and the interleaved rounds are those of
 ``bench_session.py`` (`bench_session.run_pytest`, `bench_session.timed_rounds`):
 ``python -m pytest -q -p no:cacheprovider`` in a subprocess, one untimed
-warm-up run of each suite, then ``--rounds`` (default 5) rounds running the
-six suites in an order that rotates from one round to the next; medians.
+warm-up run of each suite, then ``--rounds`` (default 5) rounds running all
+the suites in an order that rotates from one round to the next; medians.
 
 Examples
 --------
@@ -58,6 +67,10 @@ From a virtual environment at the root of the repository::
 
 Without ``lsst-daf-butler`` the ``daf_butler`` suites are skipped and the
 others still run.
+
+The ``## Targets`` table checks that a ``daf_butler`` test costs at least 100
+times a ``memstore_butler`` test above the empty suite (`TARGET_RATIO`), on
+each per-test row, medians of the rounds.
 """
 
 from __future__ import annotations
@@ -75,7 +88,12 @@ from bench_session import PLUGIN_OFF, Run
 
 EMPTY = "empty"
 MEMSTORE = "memstore"
+MEMSTORE_BUTLER = "memstore_butler"
 DAF = "daf_butler"
+PLUGIN_SUITES = (MEMSTORE, MEMSTORE_BUTLER)
+"""The suites that run with the plugin loaded; the others run with it off."""
+TARGET_RATIO = 100.0
+"""daf_butler / memstore_butler, per test above the empty suite, that the targets ask for."""
 ONE = " (1 test)"
 """Suffix of the name of a suite's one-test version."""
 
@@ -124,6 +142,31 @@ def butler(repo, request):
     return makeTestCollection(repo, uniqueId=request.node.nodeid)
 '''
 
+BUTLER_CONFTEST = '''\
+"""The dataset type every memstore_butler needs, registered as the plugin's hook has it done.
+
+pytest_memstore_butler_created sees each butler the memstore_butler fixture
+builds, before the test gets it: once per test.
+"""
+
+from pytest_memstore import DatasetType
+
+
+def pytest_memstore_butler_created(butler, request):
+    butler.registry.registerDatasetType(
+        DatasetType("metric", {"instrument", "visit"}, "StructuredDataDict")
+    )
+'''
+
+BUTLER_TEST = """
+
+def test_{i:05d}(memstore_butler):
+    data_id = {{"instrument": "DummyCam", "visit": 1}}
+    obj = {{"visit": {i}, "value": {i}.0}}
+    memstore_butler.put(obj, "metric", data_id)
+    assert memstore_butler.get("metric", data_id) == obj
+"""
+
 DAF_TEST = """
 
 def test_{i:05d}(butler):
@@ -144,6 +187,8 @@ def write_suites(root: Path, names: Sequence[str], n: int, per_module: int) -> d
     -------
     directories : `dict` [`str`, `pathlib.Path`]
         Run name (``memstore``, ``memstore (1 test)``, ...) -> its suite.
+        ``memstore`` is the suite of ``bench_session.py``; ``memstore_butler``
+        and ``daf_butler`` run the same test body through a butler.
     """
     directories = {}
     for name in names:
@@ -151,6 +196,10 @@ def write_suites(root: Path, names: Sequence[str], n: int, per_module: int) -> d
             directory = root / f"{name}-{size}"
             if name == MEMSTORE:
                 bench_session.write_suite(directory, MEMSTORE, size, per_module, "fixture")
+            elif name == MEMSTORE_BUTLER:
+                bench_session.write_modules(
+                    directory, BUTLER_CONFTEST, BUTLER_TEST, size, per_module
+                )
             elif name == DAF:
                 bench_session.write_modules(directory, DAF_CONFTEST, DAF_TEST, size, per_module)
             else:
@@ -165,7 +214,7 @@ def measure(
     directories = write_suites(root, names, args.n, args.per_module)
 
     def run(key: str) -> Run:
-        options = () if key.startswith(MEMSTORE) else PLUGIN_OFF
+        options = () if key.removesuffix(ONE) in PLUGIN_SUITES else PLUGIN_OFF
         size = 1 if key.endswith(ONE) else args.n
         command = bench_session.pytest_command(*options)
         return bench_session.run_pytest(key, command, directories[key], size)
@@ -234,17 +283,72 @@ def duration(seconds: float | None) -> str:
 
 
 def comparison(costs: dict[str, dict[str, float]]) -> list[str]:
-    """Return the lines of the table comparing memstore and daf_butler above the empty suite."""
+    """Return the lines of the table comparing the suites above the empty suite.
+
+    Parameters
+    ----------
+    costs : `dict` [`str`, `dict` [`str`, `float`]]
+        What `per_test` returns; ``daf_butler`` may be missing (skipped).
+
+    Returns
+    -------
+    lines : `list` [`str`]
+        One column per suite (``memstore``, ``memstore_butler``,
+        ``daf_butler``), then daf_butler over each of the other two, for
+        each row of `ROWS`; ``skipped`` and ``n/a`` where daf_butler was
+        not measured, ``n/a`` also where the divisor is not positive.
+    """
+    ours = (MEMSTORE, MEMSTORE_BUTLER)
     lines = [
-        "| above the empty suite | memstore | daf_butler | daf_butler / memstore |",
-        "|---|---:|---:|---:|",
+        "| above the empty suite | "
+        + " | ".join((*ours, DAF))
+        + " | "
+        + " | ".join(f"{DAF} / {name}" for name in ours)
+        + " |",
+        "|---|" + "---:|" * (2 * len(ours) + 1),
     ]
     for key, label in ROWS:
-        ours = costs[MEMSTORE][key]
         daf = costs[DAF][key] if DAF in costs else None
-        ratio = "n/a" if daf is None or ours <= 0 else f"{daf / ours:.0f}x"
-        lines.append(f"| {label} | {duration(ours)} | {duration(daf)} | {ratio} |")
+        cells = [duration(costs[name][key]) for name in ours]
+        cells.append(duration(daf))
+        cells.extend(ratio(daf, costs[name][key]) for name in ours)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
+
+
+def ratio(numerator: float | None, denominator: float) -> str:
+    """Show ``numerator / denominator`` as ``250x``; ``n/a`` if unknown or not positive."""
+    if numerator is None or denominator <= 0:
+        return "n/a"
+    return f"{numerator / denominator:.0f}x"
+
+
+def targets(costs: dict[str, dict[str, float]]) -> list[str]:
+    """Return the ``## Targets`` table: daf_butler / memstore_butler on each per-test row.
+
+    Parameters
+    ----------
+    costs : `dict` [`str`, `dict` [`str`, `float`]]
+        What `per_test` returns (medians, in the report).
+
+    Returns
+    -------
+    lines : `list` [`str`]
+        One row per per-test row of `ROWS` (the once-per-session rows are
+        not per test); ``n/a`` where daf_butler was skipped or the
+        memstore_butler cost is not positive (lost in the noise).
+    """
+    rows: list[tuple[str, str, bool | None]] = []
+    for key, label in ROWS:
+        if key.startswith("one_off"):
+            continue
+        ours = costs[MEMSTORE_BUTLER][key]
+        daf = costs[DAF][key] if DAF in costs else None
+        met = None if daf is None or ours <= 0 else daf / ours >= TARGET_RATIO
+        rows.append(
+            (f"{label}: {DAF} / {MEMSTORE_BUTLER} ≥ {TARGET_RATIO:g}x", ratio(daf, ours), met)
+        )
+    return _environment.targets_table(rows, measured="measured (median)")
 
 
 def versions(daf: bool) -> dict[str, str]:
@@ -260,7 +364,7 @@ def versions(daf: bool) -> dict[str, str]:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description="Time whole pytest sessions, per test above an empty suite: the memstore "
-        "fixture against daf_butler's makeTestRepo + makeTestCollection."
+        "and memstore_butler fixtures against daf_butler's makeTestRepo + makeTestCollection."
     )
     _environment.add_size_arguments(parser, SIZES)
     parser.add_argument(
@@ -277,7 +381,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     skip_reason = _daf_butler_side.skip_reason(args.no_daf)
-    names = [EMPTY, MEMSTORE] if skip_reason else [EMPTY, MEMSTORE, DAF]
+    names = [EMPTY, *PLUGIN_SUITES] if skip_reason else [EMPTY, *PLUGIN_SUITES, DAF]
     if skip_reason:
         print(f"daf_butler suites SKIPPED: {skip_reason}\n")
 
@@ -304,6 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         one_test = [name + ONE for name in names]
         print("\n".join(bench_session.table(runs, 1, pick, one_test, EMPTY + ONE)))
         print()
+    print("## Targets\n")
+    print("\n".join(targets(per_test(runs, args.n, statistics.median))))
 
     if args.json is not None:
         payload = {

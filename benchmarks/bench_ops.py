@@ -1,6 +1,6 @@
 """Per-operation benchmark: pytest-memstore next to daf_butler and a raw-dict floor.
 
-One process runs the same workload on three implementations:
+One process runs the same workload on four implementations:
 
 ``daf_butler``
     LSST daf_butler's own ``InMemoryDatastore``, built standalone over the
@@ -8,7 +8,14 @@ One process runs the same workload on three implementations:
     (see ``_daf_butler_side.py``). Skipped, with a message saying so, when
     ``lsst.daf.butler`` cannot be imported.
 ``memstore``
-    `pytest_memstore.InMemoryDatastore`, as the ``memstore`` fixture builds it.
+    `pytest_memstore.InMemoryDatastore`, as the ``memstore`` fixture builds it,
+    with our own `pytest_memstore.DatasetRef` objects.
+``memstore+daf_refs``
+    The same store driven with daf_butler's own objects, as a daf_butler user
+    passes them: refs built exactly as for the ``daf_butler`` column
+    (``lsst.daf.butler`` ``DatasetType`` with a storage class from its
+    ``StorageClassFactory``, ``DataCoordinate`` data IDs, ``DatasetRef``),
+    with no translation. Skipped with the ``daf_butler`` column.
 ``floor``
     A raw-dict floor: a dict of objects, a record (a tuple) per dataset ID, a
     parent index and an insertion-ordered trash (a dict), with no checks, no
@@ -28,7 +35,8 @@ What is measured, in microseconds per operation:
   data IDs and fresh dataset IDs. memstore:
   ``DatasetRef(datasetType, {"instrument": "DummyCam", "visit": i})`` (a
   fresh ``uuid4`` each). daf_butler: ``DataCoordinate.standardize`` then
-  ``DatasetRef(datasetType, dataId, run=...)``. floor: a four-slot object
+  ``DatasetRef(datasetType, dataId, run=...)`` (the same for
+  ``memstore+daf_refs``, whose refs these are). floor: a four-slot object
   holding the dataset type, a copy of the data ID dict, the run and
   ``uuid.uuid4()``.
 - **put**, **get**, **exists**: one call per ref over the ``--n`` refs.
@@ -57,9 +65,11 @@ From a fresh virtual environment at the root of the repository::
     .venv-bench/bin/python benchmarks/bench_ops.py
     .venv-bench/bin/python benchmarks/bench_ops.py --n 50000 --rounds 7 --json ops.json
 
-Without the ``bench`` extra (``pip install -e .``) the daf_butler column is
-skipped and the other two are still measured. ``--log-size N`` and
-``--detect-mutation`` build the memstore stores with those test tools on.
+Without the ``bench`` extra (``pip install -e .``) the two columns that need
+daf_butler (``daf_butler`` and ``memstore+daf_refs``) are skipped and the
+other two are still measured; ``--no-daf`` skips them too.
+``--log-size N`` and ``--detect-mutation`` build the memstore stores with those
+test tools on.
 """
 
 from __future__ import annotations
@@ -91,8 +101,10 @@ DIMENSIONS = ("instrument", "visit")
 STORAGE_CLASS = "StructuredDataDict"
 DAF = "daf_butler"
 MEMSTORE = "memstore"
+DAF_REFS = "memstore+daf_refs"
 FLOOR = "floor"
-IMPLEMENTATIONS = (DAF, MEMSTORE, FLOOR)
+IMPLEMENTATIONS = (DAF, MEMSTORE, DAF_REFS, FLOOR)
+"""Every column, in table order; the first and third need daf_butler."""
 
 SIZES: tuple[_environment.Size, ...] = (
     ("--n", 20_000, "refs per workload"),
@@ -197,7 +209,7 @@ class FloorRef:
         self.id = id
 
 
-# -- the three implementations -----------------------------------------------------
+# -- the implementations ----------------------------------------------------------
 
 
 @dataclass
@@ -280,6 +292,50 @@ def daf_implementation(side: ModuleType) -> Implementation:
         make_refs,
         extra={"store construction with a fresh DatastoreConfig": side.make_store},
     )
+
+
+def daf_refs_implementation(side: ModuleType) -> Implementation:
+    """Our `InMemoryDatastore`, driven with daf_butler's own refs.
+
+    The refs are built as for `daf_implementation`; only the store differs.
+    """
+    dataset_type = side.make_dataset_type("metric", DIMENSIONS, STORAGE_CLASS)
+
+    def make_refs(n: int) -> list[Any]:
+        refs: list[Any] = side.make_refs(
+            n, dataset_type=dataset_type, run=RUN, instrument=INSTRUMENT
+        )
+        return refs
+
+    return Implementation(DAF_REFS, InMemoryDatastore, make_refs, make_refs)
+
+
+def implementations(
+    side: ModuleType | None, store_options: dict[str, Any] | None = None
+) -> list[Implementation]:
+    """Return the columns to measure, in `IMPLEMENTATIONS` order.
+
+    Parameters
+    ----------
+    side : `types.ModuleType` or `None`
+        ``_daf_butler_side``, or `None` when daf_butler is skipped: then
+        only ``memstore`` and ``floor``.
+    store_options : `dict`, optional
+        Options for the memstore column's stores (the test tools).
+
+    Returns
+    -------
+    impls : `list` [`Implementation`]
+        What each round runs, in the order of its first round.
+    """
+    if side is None:
+        return [memstore_implementation(store_options), floor_implementation()]
+    return [
+        daf_implementation(side),
+        memstore_implementation(store_options),
+        daf_refs_implementation(side),
+        floor_implementation(),
+    ]
 
 
 # -- the workload ------------------------------------------------------------------
@@ -387,18 +443,34 @@ def medians(results: dict[str, dict[str, list[float]]]) -> dict[str, dict[str, f
 
 
 def table(med: dict[str, dict[str, float]]) -> list[str]:
+    """Return the lines of the operations table, µs per operation and ratios.
+
+    Parameters
+    ----------
+    med : `dict` [`str`, `dict` [`str`, `float`]]
+        Implementation -> operation -> µs (medians or minima); a missing
+        implementation shows ``skipped`` and its ratios ``n/a``.
+
+    Returns
+    -------
+    lines : `list` [`str`]
+        One column per implementation, in `IMPLEMENTATIONS` order, then
+        daf_butler over memstore (our refs), daf_butler over memstore with
+        daf_butler's refs, daf_butler's refs over ours on our store, and
+        memstore over the floor.
+    """
     lines = [
-        "| operation | daf_butler µs | memstore µs | floor µs "
-        "| daf_butler/memstore | memstore/floor |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| operation | daf_butler µs | memstore µs | memstore+daf_refs µs | floor µs "
+        "| daf_butler/memstore | daf_butler/memstore+daf_refs | memstore+daf_refs/memstore "
+        "| memstore/floor |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for key, label in OPERATIONS:
-        daf = med.get(DAF, {}).get(key)
-        ours = med.get(MEMSTORE, {}).get(key)
-        floor = med.get(FLOOR, {}).get(key)
+        daf, ours, daf_refs, floor = (med.get(impl, {}).get(key) for impl in IMPLEMENTATIONS)
         lines.append(
-            f"| {label} | {_us(daf)} | {_us(ours)} | {_us(floor)} "
-            f"| {_ratio(daf, ours)} | {_ratio(ours, floor)} |"
+            f"| {label} | {_us(daf)} | {_us(ours)} | {_us(daf_refs)} | {_us(floor)} "
+            f"| {_ratio(daf, ours)} | {_ratio(daf, daf_refs)} | {_ratio(daf_refs, ours)} "
+            f"| {_ratio(ours, floor)} |"
         )
     return lines
 
@@ -502,11 +574,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         store_options["detect_mutation"] = True
     if store_options:
         print(f"memstore stores built with {store_options}\n")
-    impls = [memstore_implementation(store_options), floor_implementation()]
-    if side is not None:
-        impls.insert(0, daf_implementation(side))
-    else:
-        print(f"daf_butler column SKIPPED: {skip_reason}\n")
+    impls = implementations(side, store_options)
+    if side is None:
+        print(f"daf_butler and {DAF_REFS} columns SKIPPED: {skip_reason}\n")
 
     env = {"machine": _environment.machine(python_build=True), "versions": versions(side)}
     _environment.print_environment(env)
