@@ -36,11 +36,17 @@ _SHOWN = 10
 
 
 
+def _storage_class_name(datasetType: Any) -> str:
+    """Name the storage class of a dataset type without resolving a name it was given."""
+    name = getattr(datasetType, "storageClass_name", None)
+    return name if isinstance(name, str) else str(datasetType.storageClass.name)
+
+
 def _describe(ref: DatasetRef) -> str:
     datasetType = ref.datasetType
     return (
         f"{datasetType.name} {ref.dataId} (id {ref.id}, storage class "
-        f"{datasetType.storageClass.name}, run {ref.run!r})"
+        f"{_storage_class_name(datasetType)}, run {ref.run!r})"
     )
 
 
@@ -231,7 +237,7 @@ def assert_roundtrip(
         readable width, at ``-vv`` it is shown whole.
     """
     __tracebackhide__ = True
-    storageClass = ref.datasetType.storageClass
+    storageClass = store.storage_class_of(ref)
     store.put(obj, ref)
     if not store.exists(ref):
         _fail(f"assert_roundtrip: after put, {_describe(ref)} does not exist in {store.name}")

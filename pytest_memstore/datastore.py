@@ -270,13 +270,9 @@ class InMemoryDatastore:
             )
         if "." in datasetType.name:
             raise ValueError(f"Cannot put {ref}: it is a component; put its composite instead")
-        if type(datasetType) is DatasetType:
-            storageClass = datasetType._storageClass
-            if storageClass is None:
-                storageClass = self._named_storage_class(ref, datasetType.storageClass_name, "put")
-        else:
-            # daf_butler's dataset type resolves its own storage class.
-            storageClass = datasetType.storageClass
+        storageClass = datasetType._storageClass if type(datasetType) is DatasetType else None
+        if storageClass is None:
+            storageClass = self._storage_class_for(ref, "put")
         if type(storageClass) is StorageClass:
             pytype = storageClass._resolved_pytype
         else:
@@ -520,14 +516,7 @@ class InMemoryDatastore:
         if obj is _MISSING or record is None:
             raise FileNotFoundError(f"Dataset {ref} is not stored in {self.name}")
         if storageClass is None:
-            if type(datasetType) is DatasetType:
-                readStorageClass = datasetType._storageClass
-                if readStorageClass is None:
-                    readStorageClass = self._named_storage_class(
-                        ref, datasetType.storageClass_name, "get"
-                    )
-            else:
-                readStorageClass = datasetType.storageClass
+            readStorageClass = self._storage_class_for(ref, "get")
         else:
             readStorageClass = self._read_storage_class(ref, storageClass)
         result = self._read(ref, record, obj, parameters, readStorageClass)
@@ -588,6 +577,30 @@ class InMemoryDatastore:
             f"Cannot get {ref}: storageClass must be a StorageClass or a name; "
             f"got {type(storageClass).__name__}"
         )
+
+    def storage_class_of(self, ref: DatasetRef) -> StorageClass:
+        """Return the storage class this store puts and gets ``ref`` with.
+
+        That of its dataset type; a storage class given there by name is
+        resolved through ``storageClasses`` (the defaults when not given).
+
+        Raises
+        ------
+        KeyError
+            The name is not known; the message names the ref.
+        """
+        return self._storage_class_for(ref, "resolve the storage class of")
+
+    def _storage_class_for(self, ref: DatasetRef, verb: str) -> StorageClass:
+        datasetType = ref.datasetType
+        if type(datasetType) is not DatasetType:
+            # daf_butler's dataset type resolves its own storage class.
+            foreign: StorageClass = datasetType.storageClass
+            return foreign
+        storageClass = datasetType._storageClass
+        if storageClass is None:
+            storageClass = self._named_storage_class(ref, datasetType.storageClass_name, verb)
+        return storageClass
 
     def _named_storage_class(self, ref: DatasetRef, name: str, verb: str) -> StorageClass:
         """Resolve a storage class name through this store's factory.
@@ -1166,7 +1179,7 @@ class _ToolsRunner(InMemoryDatastore):
         The copy is taken before the put, so one that fails changes nothing.
         """
         try:
-            storageClass = ref.datasetType.storageClass
+            storageClass = self._storage_class_for(ref, "put")
         except Exception:  # put itself says what is wrong with the ref
             copied = _MISSING
         else:

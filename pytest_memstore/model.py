@@ -304,10 +304,10 @@ class DatasetType:
         KeyError
             The storage class was given by a name that is not a default one.
         """
+        # Not kept: a datastore resolves the name through its own factory.
         storageClass = self._storageClass
         if storageClass is None:
             storageClass = _default_storage_class(self.storageClass_name, self.name)
-            _set_field(self, "_storageClass", storageClass)
         return storageClass
 
     @property
@@ -316,7 +316,6 @@ class DatasetType:
         parent = self._parentStorageClass
         if parent is None and self._parentStorageClassName is not None:
             parent = _default_storage_class(self._parentStorageClassName, self.name)
-            _set_field(self, "_parentStorageClass", parent)
         return parent
 
     def resolved(self, storageClasses: Any) -> DatasetType:

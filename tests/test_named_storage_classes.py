@@ -223,3 +223,30 @@ def test_the_memstore_fixture_resolves_names_through_the_tests_storage_classes(
         """
     )
     pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=2)
+
+
+def test_reading_the_storage_class_outside_a_store_changes_nothing_a_store_resolves() -> None:
+    from pytest_memstore import StorageClassFactory
+
+    own = StorageClassFactory()
+    own.registerStorageClass(StorageClass("StructuredDataDict", list))  # not the default one
+    datasetType = DatasetType("rows", DIMENSIONS, "StructuredDataDict")
+    assert datasetType.storageClass.pytype is dict  # resolved through the defaults...
+    ref = DatasetRef(datasetType, DATA_ID)
+    for store in (InMemoryDatastore(storageClasses=own),
+                  InMemoryDatastore(storageClasses=own, detect_mutation=True)):
+        store.put([1, 2], ref)  # ...but each store through its own factory
+        assert store.get(ref) == [1, 2]
+        assert store.storage_class_of(ref).pytype is list
+    assert datasetType == DatasetType("rows", DIMENSIONS, own.getStorageClass("StructuredDataDict"))
+
+
+def test_the_helpers_resolve_a_custom_name_through_the_store() -> None:
+    from pytest_memstore import assert_roundtrip, assert_stored
+
+    store = InMemoryDatastore(storageClasses=spectrum_factory())
+    ref = DatasetRef(DatasetType("spec", DIMENSIONS, "Spectrum"), DATA_ID)
+    with pytest.raises(AssertionError, match=r"spec .*storage class Spectrum"):
+        assert_stored(store, ref)
+    spectrum = Spectrum([1.0])
+    assert assert_roundtrip(store, spectrum, ref) is spectrum
