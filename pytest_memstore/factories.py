@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["ButlerFactory", "ButlerOptions", "RefFactory", "StoreFactory", "StoreOptions"]
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar
 
 from .constraints import Constraints
 from .datastore import InMemoryDatastore
@@ -13,7 +13,9 @@ from .model import DataId, DatasetId, DatasetRef, DatasetType
 from .storage import StorageClass, StorageClassFactory
 
 if TYPE_CHECKING:
-    from .butler import InMemoryButler
+    from .butler import InMemoryButler  # noqa: F401 - named in a quoted base class below
+
+_Built = TypeVar("_Built")
 
 
 class StoreOptions(TypedDict, total=False):
@@ -71,11 +73,12 @@ def _check_run(value: Any) -> None:
 def _check_collections(value: Any) -> None:
     if value is None or (isinstance(value, str) and value):
         return
-    if isinstance(value, Iterable) and not isinstance(value, (str, bytes, Mapping)):
-        names = list(value)
-        if all(isinstance(name, str) and name for name in names):
-            return
-    raise TypeError("must be a collection name or a list of them, or None")
+    # A sequence, not any iterable: checking a generator would use it up.
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and all(
+        isinstance(name, str) and name for name in value
+    ):
+        return
+    raise TypeError("must be a collection name or a list or tuple of them, or None")
 
 
 _VALUE_CHECKS: dict[str, Callable[[Any], None]] = {
@@ -126,7 +129,34 @@ def check_store_options(
             raise type(err)(f"{where}: option {key}={value!r} {err}{got}") from None
 
 
-class StoreFactory:
+class _OptionsFactory(Generic[_Built]):
+    """Builds things with default options, checking the options a call gives."""
+
+    _where: ClassVar[str]
+    _allowed: ClassVar[frozenset[str]]
+
+    def __init__(
+        self, build: Callable[..., _Built], defaults: Mapping[str, Any] | None = None
+    ) -> None:
+        self._build = build
+        self.defaults: dict[str, Any] = dict(defaults or {})
+
+    def __call__(self, **options: Any) -> _Built:
+        """Return a new one; ``options`` win over the defaults.
+
+        Raises
+        ------
+        TypeError
+            An option is not one this factory takes, or its value has the
+            wrong type; the message names it.
+        ValueError
+            The ``constraints`` are not valid.
+        """
+        check_store_options(options, self._where, self._allowed)
+        return self._build(**{**self.defaults, **options})
+
+
+class StoreFactory(_OptionsFactory[InMemoryDatastore]):
     """Builds datastores with default options; ``memstore_factory`` is one.
 
     Parameters
@@ -135,59 +165,36 @@ class StoreFactory:
         Called with the merged options; returns the new store.
     defaults : mapping, optional
         Options every store gets unless the call overrides them.
+
+    Notes
+    -----
+    Calls take the store options: ``name``, ``constraints``,
+    ``copy_on_put``, ``copy_on_get`` and ``detect_mutation``.
     """
 
-    def __init__(
-        self, build: Callable[..., InMemoryDatastore], defaults: Mapping[str, Any] | None = None
-    ) -> None:
-        self._build = build
-        self.defaults: dict[str, Any] = dict(defaults or {})
-
-    def __call__(self, **options: Any) -> InMemoryDatastore:
-        """Return a new store; ``options`` win over the defaults.
-
-        Raises
-        ------
-        TypeError
-            An option is not one of ``name``, ``constraints``,
-            ``copy_on_put``, ``copy_on_get``, or its value has the wrong type.
-        ValueError
-            The ``constraints`` are not valid.
-        """
-        check_store_options(options, "memstore_factory")
-        return self._build(**{**self.defaults, **options})
+    _where = "memstore_factory"
+    _allowed = STORE_OPTIONS
 
 
-class ButlerFactory:
+class ButlerFactory(_OptionsFactory["InMemoryButler"]):
     """Builds butlers with default options; ``memstore_butler_factory`` is one.
 
     Parameters
     ----------
     build : callable
-        Called with the merged options; returns the new butler.
+        Called with the merged options; returns the new butler, over a new
+        store.
     defaults : mapping, optional
         Options every butler gets unless the call overrides them.
+
+    Notes
+    -----
+    Calls take ``run``, ``collections`` and the store options, which
+    configure the butler's datastore.
     """
 
-    def __init__(
-        self, build: Callable[..., InMemoryButler], defaults: Mapping[str, Any] | None = None
-    ) -> None:
-        self._build = build
-        self.defaults: dict[str, Any] = dict(defaults or {})
-
-    def __call__(self, **options: Any) -> InMemoryButler:
-        """Return a new butler over a new store; ``options`` win over the defaults.
-
-        Raises
-        ------
-        TypeError
-            An option is not one of ``run``, ``collections`` or the store
-            options, or its value has the wrong type.
-        ValueError
-            The ``constraints`` are not valid.
-        """
-        check_store_options(options, "memstore_butler_factory", BUTLER_OPTIONS)
-        return self._build(**{**self.defaults, **options})
+    _where = "memstore_butler_factory"
+    _allowed = BUTLER_OPTIONS
 
 
 class RefFactory:

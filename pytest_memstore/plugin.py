@@ -73,21 +73,19 @@ class _SessionState:
     log_size: int = 0
     report: Report = attrs.Factory(Report)
     json_outcomes: list[str] = attrs.Factory(list)
+    # Worked out once, from the above, for every store the fixtures build:
+    # whether its test looks at it when it ends, and the tool options it gets.
+    tracking: bool = attrs.field(init=False)
+    store_defaults: dict[str, Any] = attrs.field(init=False)
 
-    @property
-    def tracking(self) -> bool:
-        """Whether the fixtures' stores are looked at when their test ends."""
-        return bool(
+    def __attrs_post_init__(self) -> None:
+        self.tracking = bool(
             self.report_types
             or self.strict
             or self.detect_mutation
             or self.repeated_get_threshold
             or self.log_size
         )
-
-    @property
-    def store_defaults(self) -> dict[str, Any]:
-        """The tool options every fixture store gets (none while every tool is off)."""
         defaults: dict[str, Any] = {}
         if self.detect_mutation:
             defaults["detect_mutation"] = True
@@ -95,7 +93,7 @@ class _SessionState:
             defaults["count_gets"] = True
         if self.log_size:
             defaults["log_size"] = self.log_size
-        return defaults
+        self.store_defaults = defaults
 
 
 _STATE = pytest.StashKey[_SessionState]()
@@ -246,8 +244,12 @@ def _marker_options(item: pytest.Item) -> dict[str, Any]:
 def _finish(state: _SessionState, item: pytest.Item, usage: TestUsage) -> None:
     if not usage.stores:
         return
-    counts, problems = usage.summarize(state.repeated_get_threshold)
-    unraised = usage.unraised_mutations()
+    mutations = usage.mutations()
+    unraised = [error for _, error in mutations if not error.already_raised]
+    counts: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []
+    if state.report_types or state.strict:
+        counts, problems = usage.summarize(state.repeated_get_threshold, mutations)
     failing = bool(unraised) or (state.strict and bool(problems))
     if failing and state.log_size:
         usage.failure_log = format_operation_logs(usage.stores)
@@ -297,9 +299,9 @@ class _SessionFixtures:
     No fixture takes ``request``: in pytest 9 that is some 75 more Python
     calls in every test's setup. The plugin learns the running test from
     ``pytest_runtest_setup``, which is where function-scoped fixtures are
-    set up, and the request of ``memstore`` and ``memstore_factory`` (for the
-    ``pytest_memstore_store_created`` hook) from pytest's public
-    ``pytest_fixture_setup`` hook, called just before each fixture runs.
+    set up, and the request of the store- and butler-building fixtures (for
+    the ``*_created`` hooks) from pytest's public ``pytest_fixture_setup``
+    hook, called just before each fixture runs.
     """
 
     def __init__(self, state: _SessionState) -> None:
@@ -370,12 +372,9 @@ class _SessionFixtures:
                 item.addfinalizer(lambda: _finish(state, item, usage))
             usage.stores.append((options.get("name") or label, store))
         if item.config.hook.pytest_memstore_store_created.get_hookimpls():
-            if request is None:
-                raise RuntimeError(
-                    "pytest_memstore_store_created: no fixture request to pass; another "
-                    "plugin's pytest_fixture_setup set up the memstore fixture by itself"
-                )
-            item.ihook.pytest_memstore_store_created(store=store, request=request)
+            item.ihook.pytest_memstore_store_created(
+                store=store, request=_request_for_hook(request, "store_created")
+            )
         return store
 
     @pytest.fixture
@@ -406,7 +405,9 @@ class _SessionFixtures:
             storageClasses=test.storage_classes,
         )
         if item.config.hook.pytest_memstore_butler_created.get_hookimpls():
-            item.ihook.pytest_memstore_butler_created(butler=butler, request=request)
+            item.ihook.pytest_memstore_butler_created(
+                butler=butler, request=_request_for_hook(request, "butler_created")
+            )
         return butler
 
     @pytest.fixture
@@ -475,6 +476,17 @@ class _SessionFixtures:
         Storage class names resolve through ``memstore_storage_classes``.
         """
         return RefFactory(self._test_state(self._current()).storage_classes, self.dataset_types)
+
+
+def _request_for_hook(
+    request: pytest.FixtureRequest | None, hook: str
+) -> pytest.FixtureRequest:
+    if request is None:
+        raise RuntimeError(
+            f"pytest_memstore_{hook}: no fixture request to pass; another plugin's "
+            "pytest_fixture_setup set up the fixture by itself"
+        )
+    return request
 
 
 class _FailureLogs:

@@ -14,6 +14,7 @@ import attrs
 from . import counts
 from .counts import OperationCounts
 from .datastore import InMemoryDatastore
+from .errors import DatasetMutatedError
 
 
 @attrs.frozen
@@ -61,8 +62,9 @@ class TestUsage:
     """The stores one test built, each with the name the report gives it.
 
     That name does not depend on the order tests run in or on the worker:
-    the name the test gave the store, else ``memstore`` for the fixture's
-    store, else ``memstore_factory#N`` for the test's Nth factory call.
+    the name the test gave the store, else the fixture's name (``memstore``,
+    ``memstore_butler``), else ``memstore_factory#N`` or
+    ``memstore_butler_factory#N`` for the test's Nth call of that factory.
     """
 
     __test__ = False  # not a test class, whatever pytest's name patterns say
@@ -71,17 +73,14 @@ class TestUsage:
     failure_log: str = ""
     """The stores' operation logs, kept when the test fails at teardown."""
 
-    def unraised_mutations(self) -> list[Any]:
-        """Return the mutations of stored objects that no ``get`` has raised yet."""
-        return [
-            error
-            for _, store in self.stores
-            for error in store.mutations()
-            if not error.already_raised
-        ]
+    def mutations(self) -> list[tuple[str, DatasetMutatedError]]:
+        """Return each changed stored object's error, with the label of its store."""
+        return [(label, error) for label, store in self.stores for error in store.mutations()]
 
     def summarize(
-        self, repeated_get_threshold: int = 0
+        self,
+        repeated_get_threshold: int = 0,
+        mutations: Sequence[tuple[str, DatasetMutatedError]] | None = None,
     ) -> tuple[dict[str, int], list[tuple[str, str]]]:
         """Return the test's counts and its problems as ``(kind, message)`` pairs.
 
@@ -89,8 +88,11 @@ class TestUsage:
         (a stored object changed since it was put or handed out),
         ``repeated_get`` (a dataset read more than ``repeated_get_threshold``
         times, when that is above 0) and ``unfired_fault`` (a ``fail_next``
-        that never fired).
+        that never fired). ``mutations``, from `mutations`, saves looking
+        for them again.
         """
+        if mutations is None:
+            mutations = self.mutations()
         totals = dict.fromkeys(COUNT_KEYS, 0)
         totals["stores"] = len(self.stores)
         problems = []
@@ -111,14 +113,15 @@ class TestUsage:
                     ("inconsistent", f"{label} is inconsistent: " + "; ".join(inconsistent))
                 )
             problems.extend(_tool_problems(label, store, repeated_get_threshold))
+        problems.extend(("mutated", f"{label}: {error}") for label, error in mutations)
         return totals, problems
 
 
 def _tool_problems(
     label: str, store: InMemoryDatastore, repeated_get_threshold: int
 ) -> list[tuple[str, str]]:
-    """Return what the power tools of one store found: mutations, repeated gets, faults."""
-    problems = [("mutated", f"{label}: {error}") for error in store.mutations()]
+    """Return what the power tools of one store found: repeated gets and unfired faults."""
+    problems: list[tuple[str, str]] = []
     if repeated_get_threshold > 0:
         problems.extend(
             ("repeated_get",

@@ -88,6 +88,8 @@ def test_the_butler_factory_builds_butlers_over_stores_of_their_own(
                 memstore_butler_factory(colections=["x"])
             with pytest.raises(TypeError, match="option run=5 must be a non-empty str"):
                 memstore_butler_factory(run=5)
+            with pytest.raises(TypeError, match="must be a collection name or a list or tuple"):
+                memstore_butler_factory(collections=(name for name in ["a"]))
         """)
     )
     pytester.runpytest().assert_outcomes(passed=1)
