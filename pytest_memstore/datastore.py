@@ -328,14 +328,25 @@ class InMemoryDatastore:
             self.counts.overwrite += 1
             orphan = self._detach(dataset_id)
         self.datasets[dataset_id] = obj
-        self.records[dataset_id] = record
-        self.related.setdefault(dataset_id, set()).add(dataset_id)
+        self._add_record(ref, record, transaction, "put", previous, previous_obj, orphan)
+
+    def _add_record(
+        self,
+        ref: DatasetRef,
+        record: StoredMemoryItemInfo,
+        transaction: DatastoreTransaction | None,
+        what: str,
+        previous: StoredMemoryItemInfo | None = None,
+        previous_obj: Any = _MISSING,
+        orphan: tuple[DatasetId, Any] | None = None,
+    ) -> None:
+        """Record ``ref`` under its artifact and in the bridge, keeping how to undo it."""
+        self.records[record.dataset_id] = record
+        self.related.setdefault(record.parentID, set()).add(record.dataset_id)
         bridge_entry = self.bridge.insert_with_undo(ref)
         if transaction is not None:
             transaction.registerUndo(
-                "put",
-                self._undo_put,
-                _PutUndo(record, previous, previous_obj, orphan, bridge_entry),
+                what, self._undo_put, _PutUndo(record, previous, previous_obj, orphan, bridge_entry)
             )
 
     def _undo_put(self, undo: _PutUndo) -> None:
@@ -429,15 +440,7 @@ class InMemoryDatastore:
                 raise DatastoreValidationError("addStoredItemInfo got the same dataset ID twice")
             transaction = self._thread.transaction
             for ref, info in zip(listed, info_list, strict=True):
-                self.records[ref.id] = info
-                self.related.setdefault(info.parentID, set()).add(ref.id)
-                bridge_entry = self.bridge.insert_with_undo(ref)
-                if transaction is not None:
-                    transaction.registerUndo(
-                        "addStoredItemInfo",
-                        self._undo_put,
-                        _PutUndo(info, None, _MISSING, None, bridge_entry),
-                    )
+                self._add_record(ref, info, transaction, "addStoredItemInfo")
 
     def getStoredItemInfo(self, ref: DatasetRef) -> StoredMemoryItemInfo:
         """Return the record of ``ref``.

@@ -9,9 +9,9 @@ library modules; this module only connects them to pytest.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pytest
@@ -35,6 +35,8 @@ from .tools import DEFAULT_LOG_SIZE, format_operation_logs
 
 if TYPE_CHECKING:
     from .butler import InMemoryButler
+
+_F = TypeVar("_F", StoreFactory, ButlerFactory)
 
 REPORT_TYPES = ("term", "term-all", "json")
 REPORT_NOT_WRITTEN = pytest.ExitCode.USAGE_ERROR
@@ -438,17 +440,7 @@ class _SessionFixtures:
         Each gets a store of its own. The marker's options but ``name`` are
         the defaults; every store built is counted in the report.
         """
-        request, self.request = self.request, None
-        item = self._current()
-        defaults = _marker_options(item)
-        defaults.pop("name", None)  # each store built gets a name of its own
-        test = self._test_state(item)
-
-        def build(**options: Any) -> InMemoryButler:
-            label = test.next_label("memstore_butler_factory")
-            return self._build_butler(request, item, test, options, label)
-
-        return ButlerFactory(build, defaults)
+        return self._factory("memstore_butler_factory", ButlerFactory, self._build_butler)
 
     @pytest.fixture
     def memstore_factory(self) -> StoreFactory:
@@ -457,17 +449,20 @@ class _SessionFixtures:
         The ``memstore`` marker's store options but ``name`` are the
         defaults; every store built is counted in the report.
         """
+        return self._factory("memstore_factory", StoreFactory, self._build_store)
+
+    def _factory(self, fixture: str, factory: type[_F], build_one: Callable[..., Any]) -> _F:
+        """Return the factory a ``*_factory`` fixture gives, with the marker's defaults."""
         request, self.request = self.request, None
         item = self._current()
-        defaults, _ = _split_options(_marker_options(item))
+        defaults = {k: v for k, v in _marker_options(item).items() if k in factory._allowed}
         defaults.pop("name", None)  # each store built gets a name of its own
         test = self._test_state(item)
 
-        def build(**options: Any) -> InMemoryDatastore:
-            label = test.next_label("memstore_factory")
-            return self._build_store(request, item, test, options, label)
+        def build(**options: Any) -> Any:
+            return build_one(request, item, test, options, test.next_label(fixture))
 
-        return StoreFactory(build, defaults)
+        return factory(build, defaults)
 
     @pytest.fixture
     def memstore_ref(self) -> RefFactory:
