@@ -329,6 +329,15 @@ class _SessionFixtures:
         self.item = item
         self.test = None
 
+    def _setting_up(self) -> tuple[pytest.FixtureRequest | None, pytest.Item, _TestState]:
+        """Return what a store-building fixture works with: its request, the test, its state.
+
+        The request is taken: it belongs to the fixture being set up now.
+        """
+        request, self.request = self.request, None
+        item = self._current()
+        return request, item, self._test_state(item)
+
     def _current(self) -> pytest.Item:
         item = self.item
         if item is None:
@@ -415,9 +424,7 @@ class _SessionFixtures:
     @pytest.fixture
     def memstore(self) -> InMemoryDatastore:
         """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
-        request, self.request = self.request, None
-        item = self._current()
-        test = self._test_state(item)
+        request, item, test = self._setting_up()
         options, _ = _split_options(_marker_options(item))
         return self._build_store(request, item, test, options, "memstore")
 
@@ -428,9 +435,7 @@ class _SessionFixtures:
         ``@pytest.mark.memstore(run=..., collections=...)`` sets its run and
         default collections; the marker's other options configure its store.
         """
-        request, self.request = self.request, None
-        item = self._current()
-        test = self._test_state(item)
+        request, item, test = self._setting_up()
         return self._build_butler(request, item, test, _marker_options(item), "memstore_butler")
 
     @pytest.fixture
@@ -453,11 +458,9 @@ class _SessionFixtures:
 
     def _factory(self, fixture: str, factory: type[_F], build_one: Callable[..., Any]) -> _F:
         """Return the factory a ``*_factory`` fixture gives, with the marker's defaults."""
-        request, self.request = self.request, None
-        item = self._current()
+        request, item, test = self._setting_up()
         defaults = {k: v for k, v in _marker_options(item).items() if k in factory._allowed}
         defaults.pop("name", None)  # each store built gets a name of its own
-        test = self._test_state(item)
 
         def build(**options: Any) -> Any:
             return build_one(request, item, test, options, test.next_label(fixture))
