@@ -470,10 +470,14 @@ def test_an_unwritable_json_path_keeps_a_failed_runs_status(
 
 
 def report_section(result: pytest.RunResult) -> list[str]:
-    """Return the report's lines: from its heading to pytest's last line (excluded)."""
+    """Return the report's lines: from its heading to the next section's heading.
+
+    The next section is pytest's short test summary or its closing line. The
+    summary is pytest's own and is cut to the terminal only outside CI.
+    """
     lines = result.outlines
     start = next(i for i, line in enumerate(lines) if re.match(HEADING, line))
-    end = max(i for i, line in enumerate(lines) if line.startswith("====="))
+    end = next(i for i, line in enumerate(lines) if i > start and line.startswith("====="))
     return lines[start:end]
 
 
