@@ -126,6 +126,25 @@ def _check_flag(value: object, name: str, where: str) -> None:
         )
 
 
+def _stored_form(ref: DatasetRef, storageClass: StorageClass, obj: Any) -> Any:
+    """Return ``obj`` as `put` stores it: as is when it has the storage class's type."""
+    if type(storageClass) is StorageClass:
+        pytype = storageClass._resolved_pytype
+    else:
+        pytype = storageClass.pytype
+    if pytype is not None and isinstance(obj, pytype):
+        return obj
+    return _converted(ref, storageClass, obj)
+
+
+def _converted(ref: DatasetRef, storageClass: StorageClass, obj: Any) -> Any:
+    """Return ``obj`` converted by the storage class; a failure names the ref."""
+    try:
+        return storageClass.coerce_type(obj)
+    except (TypeError, ImportError) as err:
+        raise type(err)(f"Cannot put {ref}: {err}") from err
+
+
 def _copy_for(ref: DatasetRef, storageClass: StorageClass, obj: Any, option: str) -> Any:
     """Return the delegate's copy of ``obj``; a failure names the ref."""
     try:
@@ -280,10 +299,7 @@ class InMemoryDatastore:
         if pytype is not None and isinstance(inMemoryDataset, pytype):
             obj = inMemoryDataset
         else:
-            try:
-                obj = storageClass.coerce_type(inMemoryDataset)
-            except (TypeError, ImportError) as err:
-                raise type(err)(f"Cannot put {ref}: {err}") from err
+            obj = _converted(ref, storageClass, inMemoryDataset)
         if self.copy_on_put:
             obj = _copy_for(ref, storageClass, obj, "copy_on_put")
         dataset_id = ref.id
@@ -1177,31 +1193,26 @@ class _ToolsRunner(InMemoryDatastore):
     def _put_and_snapshot(
         self, snapshots: dict[DatasetId, Snapshot], obj: Any, ref: DatasetRef, provenance: Any
     ) -> None:
-        """Put, then keep a copy of what was stored.
+        """Put, keeping a copy of what was stored.
 
-        The copy is taken before the put, so one that fails changes nothing.
+        The copy is made before anything changes, of the object as the
+        storage class converts it, so an object its delegate cannot copy is
+        refused (a `TypeError`) and the store is left as it was.
         """
         try:
             storageClass = self._storage_class_for(ref, "put")
-        except Exception:  # put itself says what is wrong with the ref
-            copied = _MISSING
+            stored = _stored_form(ref, storageClass, obj)
+        except Exception:
+            copied = _MISSING  # put refuses it below, saying what is wrong
         else:
-            copied = _copy_for(ref, storageClass, obj, "detect_mutation")
+            copied = _copy_for(ref, storageClass, stored, "detect_mutation")
+            obj = stored
         with self._lock:
             super().put(obj, ref, provenance)
-            stored = self.datasets[ref.id]
-            if copied is _MISSING or type(stored) is not type(obj):
-                # The storage class converted it: copy what it stored.
-                record = self.records[ref.id]
-                try:
-                    copied = record.storageClass.delegate().copy(stored)
-                except Exception:
-                    _log.warning("detect_mutation cannot copy the %s stored for %s; it goes "
-                                 "unchecked", type(stored).__name__, ref, exc_info=True)
-                    snapshots.pop(ref.id, None)
-                    return
-            previous = snapshots.get(ref.id)
-            snapshot = snapshots[ref.id] = Snapshot(ref, stored, copied)
+            previous = snapshots.pop(ref.id, None)
+            snapshot = None
+            if copied is not _MISSING:
+                snapshot = snapshots[ref.id] = Snapshot(ref, self.datasets[ref.id], copied)
             transaction = self._thread.transaction if self._open_transactions else None
             if transaction is not None:
                 transaction.registerUndo(
@@ -1209,7 +1220,7 @@ class _ToolsRunner(InMemoryDatastore):
                 )
 
     def _undo_snapshot(
-        self, parent_id: DatasetId, snapshot: Snapshot, previous: Snapshot | None
+        self, parent_id: DatasetId, snapshot: Snapshot | None, previous: Snapshot | None
     ) -> None:
         snapshots = self._tools.snapshots
         if snapshots is None:
@@ -1217,7 +1228,7 @@ class _ToolsRunner(InMemoryDatastore):
         with self._lock:
             if snapshots.get(parent_id) is snapshot:
                 if previous is None:
-                    del snapshots[parent_id]
+                    snapshots.pop(parent_id, None)
                 else:
                     snapshots[parent_id] = previous
 

@@ -167,6 +167,35 @@ def test_an_object_that_cannot_be_copied_is_rejected_before_anything_changes(
     assert_unchanged(store, before)
 
 
+class Handle:
+    """A value its delegate cannot copy, as an open file or a lock."""
+
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Handle:
+        raise TypeError("cannot copy a Handle")
+
+
+def test_an_object_converted_to_one_that_cannot_be_copied_is_rejected_too(
+    make_ref: MakeRef, storage_classes: StorageClassFactory
+) -> None:
+    # The int can be copied; what the storage class turns it into cannot.
+    storage_classes.registerStorageClass(
+        StorageClass("Handle", Handle, converters={"builtins.int": Handle})
+    )
+    store = InMemoryDatastore(detect_mutation=True, storageClasses=storage_classes)
+    store.put({"a": 1}, make_ref("anything", storageClass="Object"))
+    before = StoreSnapshot.of(store)
+    ref = make_ref("handle", {"instrument": "DummyCam", "visit": 3}, "Handle")
+    with pytest.raises(TypeError) as info:
+        store.put(5, ref)
+    for part in ("detect_mutation", "copy", "Handle", "handle", "visit: 3"):
+        assert part in str(info.value)
+    assert_unchanged(store, before)
+    assert store.counts.put == 1
+
+
 class Grid:
     """Compares elementwise, as an array does: ``==`` returns a Grid of bools."""
 

@@ -69,6 +69,34 @@ def test_the_ini_option_turns_detection_on_for_every_fixture_store(
     result.stdout.fnmatch_lines(["*DatasetMutatedError*"])
 
 
+def test_the_marker_turns_detection_off_for_an_object_it_cannot_copy(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeini("[pytest]\nmemstore_detect_mutation = true\n")
+    pytester.makepyfile(
+        """
+        import threading
+
+        import pytest
+
+        def put_a_lock(store, memstore_ref):
+            store.put(threading.Lock(), memstore_ref("lock", {"visit": 1}, "Object"))
+
+        def test_detected(memstore, memstore_ref):
+            put_a_lock(memstore, memstore_ref)
+
+        @pytest.mark.memstore(detect_mutation=False)
+        def test_not_detected(memstore, memstore_ref):
+            put_a_lock(memstore, memstore_ref)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*TypeError: detect_mutation cannot copy the lock of lock@{visit: 1}*"]
+    )
+
+
 def test_repeated_gets_are_a_problem_and_a_strict_error(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\nmemstore_repeated_get_threshold = 2\n")
     pytester.makepyfile(
