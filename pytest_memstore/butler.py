@@ -305,8 +305,9 @@ class InMemoryButler:
         collections: Any,
         kwargs: Mapping[str, Any],
     ) -> DatasetRef:
+        """Return the ref given, or the one found; called by a public method."""
         if isinstance(datasetRefOrType, DatasetRef):
-            self._check_ref_call(dataId, kwargs, collections)
+            self._check_ref_call(dataId, kwargs, collections, frames=2)
             return datasetRefOrType
         datasetType = self._dataset_type(datasetRefOrType, for_put=False)
         ref, data_id, names = self._find(datasetType, dataId, kwargs, collections)
@@ -316,12 +317,22 @@ class InMemoryButler:
 
     @staticmethod
     def _check_ref_call(
-        dataId: Mapping[str, Any] | None, kwargs: Mapping[str, Any], collections: Any
+        dataId: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
+        collections: Any,
+        frames: int,
     ) -> None:
+        """Refuse a data ID given with a ref; warn that collections are ignored.
+
+        ``frames`` is how many of our calls lie between the caller and this
+        one, so that the warning points at the caller's line.
+        """
         if dataId is not None or kwargs:
             raise ValueError("DatasetRef given, cannot use dataId as well")
         if collections is not None:
-            warnings.warn("Collections should not be specified with DatasetRef", stacklevel=4)
+            warnings.warn(
+                "Collections should not be specified with DatasetRef", stacklevel=frames + 2
+            )
 
     # -- writing -----------------------------------------------------------
 
@@ -522,7 +533,7 @@ class InMemoryButler:
         if timespan is not None:
             _no_timespan("getDeferred")
         if isinstance(datasetRefOrType, DatasetRef):
-            self._check_ref_call(dataId, kwargs, collections)
+            self._check_ref_call(dataId, kwargs, collections, frames=1)
             ref = datasetRefOrType
             if not self.datastore.knows(ref):
                 raise LookupError(f"Dataset reference {ref} does not exist.")
@@ -698,8 +709,21 @@ class InMemoryButler:
         FileNotFoundError
             Recorded but no longer stored, and not ``predict``.
         """
+        return self._uris(datasetRefOrType, dataId, predict, collections, run, kwargs, 2)
+
+    def _uris(
+        self,
+        datasetRefOrType: _DatasetRefOrType,
+        dataId: Mapping[str, Any] | None,
+        predict: bool,
+        collections: Any,
+        run: str | None,
+        kwargs: Mapping[str, Any],
+        frames: int,
+    ) -> DatasetRefURIs:
+        """Do `getURIs`; ``frames`` is how many of our calls lie above this one."""
         if isinstance(datasetRefOrType, DatasetRef):
-            self._check_ref_call(dataId, kwargs, collections)
+            self._check_ref_call(dataId, kwargs, collections, frames=frames)
             ref = datasetRefOrType
         else:
             datasetType = self._dataset_type(datasetRefOrType, for_put=False)
@@ -726,9 +750,7 @@ class InMemoryButler:
         **kwargs: Any,
     ) -> MemoryURI:
         """Return the ``mem://`` URI of a dataset; see `getURIs`."""
-        primary, _ = self.getURIs(
-            datasetRefOrType, dataId, predict=predict, collections=collections, run=run, **kwargs
-        )
+        primary, _ = self._uris(datasetRefOrType, dataId, predict, collections, run, kwargs, 2)
         assert primary is not None  # the datastore never disassembles
         return primary
 

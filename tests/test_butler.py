@@ -346,6 +346,24 @@ def test_query_order_is_search_path_then_insertion(queried: InMemoryButler) -> N
     assert visits == [44, 42, 43]
 
 
+def test_the_search_path_expands_chains_in_order_and_lists_each_run_once(
+    butler: InMemoryButler,
+) -> None:
+    registry = butler.registry
+    for name in ("a", "b", "c"):
+        registry.registerRun(name)
+    registry.registerCollection("inner", CollectionType.CHAINED)
+    registry.setCollectionChain("inner", ["b", "a"])
+    registry.registerCollection("outer", CollectionType.CHAINED)
+    registry.setCollectionChain("outer", ["c", "inner", "a", "run"])
+    state = butler.registry_state
+    assert state.search_path(["outer"]) == ["c", "b", "a", "run"]
+    assert state.search_path(["a", "outer"]) == ["a", "c", "b", "run"]
+    assert state.search_path([]) == []
+    with pytest.raises(MissingCollectionError, match="nowhere"):
+        state.search_path(["a", "nowhere"])
+
+
 def test_query_order_by(queried: InMemoryButler) -> None:
     visits = [r.dataId["visit"] for r in queried.query_datasets("calexp", order_by="visit")]
     assert visits == [42, 43, 44]
@@ -526,6 +544,26 @@ def test_ref_calls_warn_about_ignored_arguments(butler: InMemoryButler) -> None:
     butler.pruneDatasets([ref], unstore=True, purge=True)
     with pytest.raises(LookupError, match="does not exist"):
         butler.getDeferred(ref)
+
+
+def test_ignored_argument_warnings_point_at_the_callers_line(butler: InMemoryButler) -> None:
+    ref = butler.put({"a": 1}, "calexp", DID)
+    calls = {
+        "get": lambda: butler.get(ref, collections="run"),
+        "getDeferred": lambda: butler.getDeferred(ref, collections="run"),
+        "getURIs": lambda: butler.getURIs(ref, collections="run"),
+        "getURI": lambda: butler.getURI(ref, collections="run"),
+        "exists": lambda: butler.exists(ref, collections="run"),
+        "put": lambda: butler.put({"a": 2}, ref, run="other"),
+    }
+    for name, call in calls.items():
+        if name == "put":  # put the ref again, into another run than it names
+            butler.pruneDatasets([ref], unstore=True, purge=True)
+        with pytest.warns(UserWarning) as record:
+            call()
+        assert [(w.filename, w.lineno) for w in record] == [
+            (__file__, call.__code__.co_firstlineno)
+        ], name
 
 
 # -- transactions ----------------------------------------------------------------
