@@ -386,16 +386,9 @@ def test_assert_roundtrip_fails_when_a_component_differs_from_the_delegate(
     component: str,
     wrong: Any,
 ) -> None:
-    ref = memstore_ref("metric", DUMMY, "ExampleComposite")
-    real_get = memstore.get
-
-    def broken_get(ref: DatasetRef, parameters: Any = None) -> Any:
-        if ref.datasetType.component() == component:
-            return wrong
-        return real_get(ref, parameters=parameters)
-
-    monkeypatch.setattr(memstore, "get", broken_get)
-    message = failure(assert_roundtrip, memstore, metrics, ref)
+    message, ref = component_failure(
+        memstore, memstore_ref, metrics, monkeypatch, component, wrong
+    )
 
     assert message.startswith(f"assert_roundtrip: component {component!r} of metric")
     assert_names(message, ref)
@@ -575,8 +568,8 @@ def component_failure(
     monkeypatch: pytest.MonkeyPatch,
     component: str,
     wrong: Any,
-) -> str:
-    """The message of assert_roundtrip when ``component`` reads back as ``wrong``."""
+) -> tuple[str, DatasetRef]:
+    """The message of assert_roundtrip, and its ref, when ``component`` reads back as ``wrong``."""
     ref = memstore_ref("metric", DUMMY, "ExampleComposite")
     real_get = store.get
 
@@ -586,7 +579,7 @@ def component_failure(
         return real_get(ref, parameters=parameters)
 
     monkeypatch.setattr(store, "get", broken_get)
-    return failure(assert_roundtrip, store, metrics, ref)
+    return failure(assert_roundtrip, store, metrics, ref), ref
 
 
 @pytest.mark.parametrize(
@@ -609,7 +602,9 @@ def test_a_component_mismatch_says_where_it_first_differs(
     wrong: Any,
     line: str,
 ) -> None:
-    message = component_failure(memstore, memstore_ref, metrics, monkeypatch, component, wrong)
+    message, _ = component_failure(
+        memstore, memstore_ref, metrics, monkeypatch, component, wrong
+    )
     assert message.endswith(f"\n{line}")
 
 
@@ -619,7 +614,7 @@ def test_no_difference_line_for_two_plain_values_of_one_type(
     metrics: ExampleMetrics,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    message = component_failure(memstore, memstore_ref, metrics, monkeypatch, "counter", 99)
+    message, _ = component_failure(memstore, memstore_ref, metrics, monkeypatch, "counter", 99)
     assert message.endswith("read back as\n  99\nbut the delegate of 'ExampleComposite' gives\n  7")
 
 
