@@ -129,9 +129,10 @@ class EphemeralBridge:
             return len(trash) - before
         changes = []
         for ref in refs:
+            dataset_id = ref.id
             entry = _new_entry(TrashEntry, (ref,))
-            changes.append((ref.id, entry, trash.get(ref.id)))
-            trash[ref.id] = entry
+            changes.append((dataset_id, entry, trash.get(dataset_id)))
+            trash[dataset_id] = entry
         if changes:
             transaction.registerUndo("moveToTrash", self._restore_trash, changes)
         return len(trash) - before
@@ -202,16 +203,16 @@ class EphemeralBridge:
         """
         trash = self._trash
         if selected_ids is None:
-            refs = [entry.ref for entry in trash.values()]
+            ids = list(trash)
         else:
-            refs = [trash[i].ref for i in dict.fromkeys(selected_ids) if i in trash]
-        yield refs, None
+            ids = [i for i in dict.fromkeys(selected_ids) if i in trash]
+        yield [trash[i].ref for i in ids], None
         if dry_run:
             return
         known = self._known
-        for ref in refs:
-            trash.pop(ref.id, None)
-            known.pop(ref.id, None)
+        for dataset_id in ids:
+            trash.pop(dataset_id, None)
+            known.pop(dataset_id, None)
 
 
 class BridgeManager:

@@ -777,10 +777,11 @@ class InMemoryDatastore:
                 return set()
             records = self.records
             for ref in trashed:
-                if ref.id not in records:
+                dataset_id = ref.id
+                if dataset_id not in records:
                     continue
                 try:
-                    self._detach(ref.id)
+                    self._detach(dataset_id)
                 except Exception:
                     if not ignore_errors:
                         raise
@@ -812,9 +813,10 @@ class InMemoryDatastore:
             bridge = self.bridge
             forgotten = 0
             for ref in listed:
-                recorded = ref.id in self.records
+                dataset_id = ref.id
+                recorded = dataset_id in self.records
                 if recorded:
-                    self._detach(ref.id)
+                    self._detach(dataset_id)
                 forgotten += bridge.forget((ref,)) > 0 or recorded
             self.counts.forget += forgotten
 
