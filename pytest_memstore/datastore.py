@@ -517,12 +517,18 @@ class InMemoryDatastore:
                 obj = _MISSING
             else:
                 obj = self.datasets.get(record.parentID, _MISSING)
+                # The object as stored is the answer when the read asks for
+                # nothing else: the whole dataset, with the storage class it
+                # was put with (daf_butler's dataset types resolve theirs).
                 if (
                     obj is not _MISSING
                     and parameters is None
                     and storageClass is None
-                    and type(datasetType) is DatasetType
-                    and record.storageClass is datasetType._storageClass
+                    and record.storageClass is (
+                        datasetType._storageClass
+                        if type(datasetType) is DatasetType
+                        else datasetType.storageClass
+                    )
                     and not self.copy_on_get
                     and "." not in datasetType.name
                 ):

@@ -43,11 +43,15 @@ def _storage_classes() -> dict[str, Any]:
         parameters={"slice"},
         delegate="lsst.daf.butler.tests.MetricsDelegate",
     )
+    tuple_sc = butler.StorageClass(
+        "MemstoreInteropTuple", pytype=tuple, converters={"builtins.list": "builtins.tuple"}
+    )
     factory = butler.StorageClassFactory()
-    for storageClass in (dict_sc, list_sc, metrics_sc):
+    every = (dict_sc, list_sc, metrics_sc, tuple_sc)
+    for storageClass in every:
         if storageClass.name not in factory:
             factory.registerStorageClass(storageClass)
-    return {sc.name: factory.getStorageClass(sc.name) for sc in (dict_sc, list_sc, metrics_sc)}
+    return {sc.name: factory.getStorageClass(sc.name) for sc in every}
 
 
 SC = _storage_classes()
@@ -173,6 +177,18 @@ def test_get_with_a_storage_class_name_resolves_through_daf_butlers_factory(
     ref = make_ref("listed", sc="MemstoreInteropList")
     store.put([1, 2, 3], ref)
     assert store.get(ref, storageClass="MemstoreInteropList") == [1, 2, 3]
+
+
+def test_a_ref_with_another_storage_class_reads_the_converted_object(
+    make_store: MakeStore,
+) -> None:
+    store = make_store()
+    ref = make_ref("listed", sc="MemstoreInteropList")
+    store.put([1, 2, 3], ref)
+    as_tuple = ref.overrideStorageClass("MemstoreInteropTuple")
+    for read in (store.get(as_tuple), store.get(ref, storageClass="MemstoreInteropTuple")):
+        assert read == (1, 2, 3) and type(read) is tuple
+    assert type(store.get(ref)) is list
 
 
 # -- ours: errors both sides catch, what a non-ref lacks, the helpers ------------------
