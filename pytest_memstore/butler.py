@@ -721,7 +721,7 @@ class InMemoryButler:
         kwargs: Mapping[str, Any],
         frames: int,
     ) -> DatasetRefURIs:
-        """Do `getURIs`; ``frames`` is how many of our calls lie above this one."""
+        """Do `getURIs`; ``frames`` counts our calls from the caller's down to this one."""
         if isinstance(datasetRefOrType, DatasetRef):
             self._check_ref_call(dataId, kwargs, collections, frames=frames)
             ref = datasetRefOrType
