@@ -292,6 +292,7 @@ class InMemoryDatastore:
         storageClass = datasetType._storageClass if type(datasetType) is DatasetType else None
         if storageClass is None:
             storageClass = self._storage_class_for(ref, "put")
+        # _stored_form, written out: a call costs a put a few percent.
         if type(storageClass) is StorageClass:
             pytype = storageClass._resolved_pytype
         else:
