@@ -47,15 +47,15 @@ def source_fingerprint() -> str:
     -------
     fingerprint : `str`
         The package directory and the first 12 hex digits of a SHA-256 over
-        the names and contents of its ``*.py`` files, or ``not importable``.
+        the paths and contents of its ``*.py`` files, or ``not importable``.
     """
     spec = importlib.util.find_spec("pytest_memstore")
     if spec is None or spec.origin is None:
         return "not importable"
     package = Path(spec.origin).parent
     digest = hashlib.sha256()
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode())
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
         digest.update(path.read_bytes())
     return f"{package} (sha256 {digest.hexdigest()[:12]})"
 

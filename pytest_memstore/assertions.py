@@ -26,11 +26,11 @@ from typing import Any
 
 import attrs
 
-from .counts import OperationCounts
-from .datastore import InMemoryDatastore
-from .difference import MISSING, Difference, _cut, _repr, first_difference
-from .model import DatasetRef
-from .tools import format_operation_log
+from .core.difference import MISSING, Difference, _cut, _repr, first_difference
+from .core.model import DatasetRef
+from .datastore.counts import OperationCounts
+from .datastore.store import InMemoryDatastore
+from .tools.store_tools import format_operation_log
 
 _SHOWN = 10
 

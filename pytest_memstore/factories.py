@@ -7,13 +7,13 @@ __all__ = ["ButlerFactory", "ButlerOptions", "RefFactory", "StoreFactory", "Stor
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar
 
-from .constraints import Constraints
-from .datastore import InMemoryDatastore
-from .model import DataId, DatasetId, DatasetRef, DatasetType
-from .storage import StorageClass, StorageClassFactory
+from .core.model import DataId, DatasetId, DatasetRef, DatasetType
+from .core.storage import StorageClass, StorageClassFactory
+from .datastore.constraints import Constraints
+from .datastore.store import InMemoryDatastore
 
 if TYPE_CHECKING:
-    from .butler import InMemoryButler  # noqa: F401 - named in a quoted base class below
+    from .butler.butler import InMemoryButler  # noqa: F401 - named in a quoted base class below
 
 _Built = TypeVar("_Built")
 

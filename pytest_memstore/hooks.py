@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .butler import InMemoryButler
-    from .datastore import InMemoryDatastore
-    from .storage import StorageClassFactory
+    from .butler.butler import InMemoryButler
+    from .core.storage import StorageClassFactory
+    from .datastore.store import InMemoryDatastore
 
 
 def declare(pluginmanager: pytest.PytestPluginManager) -> None:

@@ -18,8 +18,10 @@ import pytest
 
 from . import hooks
 from .assertions import follow_verbosity
-from .datastore import InMemoryDatastore
-from .entries import EntryError, storage_classes_from_entries
+from .core.entries import EntryError, storage_classes_from_entries
+from .core.model import DatasetType
+from .core.storage import StorageClass, StorageClassFactory
+from .datastore.store import InMemoryDatastore
 from .factories import (
     BUTLER_OPTIONS,
     STORE_OPTIONS,
@@ -28,13 +30,11 @@ from .factories import (
     StoreFactory,
     check_store_options,
 )
-from .model import DatasetType
 from .report import Report, TestUsage, fit
-from .storage import StorageClass, StorageClassFactory
-from .tools import DEFAULT_LOG_SIZE, format_operation_logs
+from .tools.store_tools import DEFAULT_LOG_SIZE, format_operation_logs
 
 if TYPE_CHECKING:
-    from .butler import InMemoryButler
+    from .butler.butler import InMemoryButler
 
 _F = TypeVar("_F", StoreFactory, ButlerFactory)
 
@@ -405,7 +405,7 @@ class _SessionFixtures:
         options: Mapping[str, Any],
         label: str,
     ) -> InMemoryButler:
-        from .butler import InMemoryButler
+        from .butler.butler import InMemoryButler
 
         store_options, butler_options = _split_options(options)
         store = self._build_store(request, item, test, store_options, label)

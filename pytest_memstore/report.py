@@ -11,10 +11,10 @@ from typing import Any
 
 import attrs
 
-from . import counts
-from .counts import OperationCounts
-from .datastore import InMemoryDatastore
-from .errors import DatasetMutatedError
+from .core.errors import DatasetMutatedError
+from .datastore import counts
+from .datastore.counts import OperationCounts
+from .datastore.store import InMemoryDatastore
 
 
 @attrs.frozen

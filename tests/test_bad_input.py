@@ -32,7 +32,7 @@ from pytest_memstore import (
     StorageClassFactory,
     StoredMemoryItemInfo,
 )
-from pytest_memstore.tools import FAULT_OPERATIONS
+from pytest_memstore.tools.store_tools import FAULT_OPERATIONS
 
 
 class Boom(Exception):

@@ -247,7 +247,7 @@ def test_nothing_outside_the_bridge_module_touches_its_state() -> None:
     reaching_in = re.compile(r"bridge\)?\._")
     offenders = [
         f"{path.name}:{number}: {line.strip()}"
-        for path in sorted(package.glob("*.py"))
+        for path in sorted(package.rglob("*.py"))
         if path.name != "bridge.py"
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if reaching_in.search(line)

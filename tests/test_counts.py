@@ -285,7 +285,7 @@ def test_adding_a_counter_is_one_edit(
     package = Path(pytest_memstore.__file__).parent
     copy = pytester.path / "pytest_memstore"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    counts_py = copy / "counts.py"
+    counts_py = copy / "datastore" / "counts.py"
     source = counts_py.read_text(encoding="utf-8")
     anchor = next(line for line in source.splitlines(keepends=True)
                   if line.startswith("    rollback: int = "))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_memstore.dotted import import_dotted
+from pytest_memstore.core.dotted import import_dotted
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_other_errors_raised_by_a_module_propagate(modules: Path) -> None:
 
 
 def test_storage_uses_it() -> None:
-    from pytest_memstore import storage
+    from pytest_memstore.core import storage
 
     assert storage.import_dotted is import_dotted
     assert not hasattr(storage, "_import_dotted")

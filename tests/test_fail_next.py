@@ -18,7 +18,7 @@ from pytest_memstore import (
     default_storage_classes,
     format_operation_log,
 )
-from pytest_memstore.tools import FAULT_OPERATIONS
+from pytest_memstore.tools.store_tools import FAULT_OPERATIONS
 
 
 class Boom(Exception):

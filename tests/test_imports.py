@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 SCRIPT = """
 import json, sys
@@ -48,6 +51,39 @@ def test_every_public_name_is_importable_from_the_package_and_listed() -> None:
 
     missing = [name for name in pytest_memstore.__all__ if not hasattr(pytest_memstore, name)]
     assert missing == []
-    lazily = {name for names in pytest_memstore._SOURCES.values() for name in names}
-    assert lazily == set(pytest_memstore.__all__)
     assert sorted(pytest_memstore.__all__) == pytest_memstore.__all__
+    for module, names in pytest_memstore._SOURCES.items():
+        defined_in = importlib.import_module(f"pytest_memstore.{module}")
+        for name in names:
+            assert getattr(pytest_memstore, name) is getattr(defined_in, name), name
+
+
+def stub_text() -> str:
+    """The type stub that the package's one table of public names implies."""
+    import pytest_memstore
+
+    lines = [
+        '"""Type stub for the package\'s lazily imported names; made from ``_SOURCES``."""',
+        "",
+        "# Rewrite: MEMSTORE_WRITE_STUB=1 python -m pytest tests/test_imports.py",
+        "",
+    ]
+    for module, names in pytest_memstore._SOURCES.items():
+        imported = ", ".join(f"{name} as {name}" for name in names)
+        lines.append(f"from .{module} import {imported}")
+    lines += ["", "__all__ = ["]
+    lines += [f'    "{name}",' for name in pytest_memstore.__all__]
+    lines += ["]", ""]
+    return "\n".join(lines)
+
+
+def test_the_type_stub_lists_exactly_the_public_names() -> None:
+    """Type checkers read ``__init__.pyi``; it must say what the runtime table says."""
+    import pytest_memstore
+
+    stub = Path(pytest_memstore.__file__).with_suffix(".pyi")
+    if os.environ.get("MEMSTORE_WRITE_STUB"):
+        stub.write_text(stub_text(), encoding="utf-8")
+    assert stub.read_text(encoding="utf-8") == stub_text(), (
+        "the stub is stale: MEMSTORE_WRITE_STUB=1 python -m pytest tests/test_imports.py"
+    )

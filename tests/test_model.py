@@ -67,7 +67,7 @@ def metric_ref(**changes: Any) -> DatasetRef:
 @pytest.mark.parametrize("name", ["DatasetId", "DataId", "DatasetType", "DatasetRef"])
 def test_data_model_is_importable_from_the_package(name: str) -> None:
     assert name in pytest_memstore.__all__
-    assert getattr(pytest_memstore, name) is getattr(pytest_memstore.model, name)
+    assert getattr(pytest_memstore, name) is getattr(pytest_memstore.core.model, name)
 
 
 def test_dataset_id_is_uuid() -> None:

@@ -13,7 +13,7 @@ from pytest_memstore import (
     StorageClassFactory,
     format_operation_log,
 )
-from pytest_memstore.tools import DEFAULT_LOG_SIZE, format_operation_logs
+from pytest_memstore.tools.store_tools import DEFAULT_LOG_SIZE, format_operation_logs
 
 
 class Boom(Exception):

@@ -38,6 +38,9 @@ def test_the_wheel_ships_the_package_its_marker_file_and_the_entry_point(tmp_pat
     assert top_level == {"pytest_memstore"}
     assert "pytest_memstore/py.typed" in names
     assert "pytest_memstore/plugin.py" in names
+    assert "pytest_memstore/__init__.pyi" in names  # type checkers read the public names here
+    for room in ("core", "datastore", "tools", "butler"):
+        assert f"pytest_memstore/{room}/__init__.py" in names
     assert "[pytest11]" in entry_text
     assert "memstore = pytest_memstore.plugin" in entry_text
 

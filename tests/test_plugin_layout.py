@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import pytest_memstore
-from pytest_memstore.entries import EntryError, add_entry, storage_classes_from_entries
+from pytest_memstore.core.entries import EntryError, add_entry, storage_classes_from_entries
 from pytest_memstore.report import Report
 
 PLUGIN = Path(pytest_memstore.__file__).parent / "plugin.py"

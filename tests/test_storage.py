@@ -21,7 +21,7 @@ from pytest_memstore import (
     StorageClassFactory,
     default_storage_classes,
 )
-from pytest_memstore.defaults import StructuredDataListDelegate
+from pytest_memstore.core.defaults import StructuredDataListDelegate
 
 # Things named by dotted strings below: they must live at module level.
 HERE = __name__

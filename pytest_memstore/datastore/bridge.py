@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from .model import DatasetId, DatasetRef
+    from ..core.model import DatasetId, DatasetRef
     from .transaction import DatastoreTransaction
 
 

@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from .foreign import data_id_mapping
+from ..core.foreign import data_id_mapping
 
 if TYPE_CHECKING:
-    from .model import DatasetRef, DatasetType
+    from ..core.model import DatasetRef, DatasetType
 
 MATCH_ALL = "all"
 _DIMENSION_KEY = re.compile(r"^(\w+)<([^<>]+)>$")

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 if TYPE_CHECKING:
+    from ..core.model import DataId, DatasetRef
+    from ..core.storage import StorageClass
     from .butler import InMemoryButler
-    from .model import DataId, DatasetRef
-    from .storage import StorageClass
 
 
 @attrs.frozen

@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import urlencode
 
-from .foreign import data_id_mapping
+from ..core.foreign import data_id_mapping
 
 if TYPE_CHECKING:
-    from .datastore import InMemoryDatastore
-    from .model import DatasetRef
+    from ..core.model import DatasetRef
+    from .store import InMemoryDatastore
 
 
 class MemoryURI:

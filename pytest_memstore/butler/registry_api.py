@@ -13,8 +13,8 @@ __all__ = ["ButlerRegistry"]
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..core.model import DatasetId, DatasetRef, DatasetType
 from .collection_type import CollectionType
-from .model import DatasetId, DatasetRef, DatasetType
 from .registry import is_glob
 
 if TYPE_CHECKING:

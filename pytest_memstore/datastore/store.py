@@ -12,15 +12,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar, NamedTuple, NoReturn
 
-from .bridge import BridgeManager, EphemeralBridge, PriorEntry
-from .constraints import Constraints
-from .counts import OperationCounts
-from .defaults import shared_default_storage_classes
-from .errors import DatasetMutatedError, DatasetTypeNotSupportedError, DatastoreValidationError
-from .foreign import error_for, is_ref, missing_ref_parts
-from .model import DatasetId, DatasetRef, DatasetType
-from .storage import StorageClass, StorageClassFactory
-from .tools import (
+from ..core.defaults import shared_default_storage_classes
+from ..core.errors import (
+    DatasetMutatedError,
+    DatasetTypeNotSupportedError,
+    DatastoreValidationError,
+)
+from ..core.foreign import error_for, is_ref, missing_ref_parts
+from ..core.model import DatasetId, DatasetRef, DatasetType
+from ..core.storage import StorageClass, StorageClassFactory
+from ..tools.store_tools import (
     DEFAULT_LOG_SIZE,
     Fault,
     LoggedOperation,
@@ -30,6 +31,9 @@ from .tools import (
     mutation_error,
     same_value,
 )
+from .bridge import BridgeManager, EphemeralBridge, PriorEntry
+from .constraints import Constraints
+from .counts import OperationCounts
 from .transaction import DatastoreTransaction
 from .uri import DatasetRefURIs, MemoryURI
 

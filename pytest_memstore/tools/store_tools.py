@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
-from .difference import first_difference
-from .errors import DatasetMutatedError
-from .foreign import is_ref
+from ..core.difference import first_difference
+from ..core.errors import DatasetMutatedError
+from ..core.foreign import is_ref
 
 if TYPE_CHECKING:
-    from .datastore import InMemoryDatastore
+    from ..datastore.store import InMemoryDatastore
 
 DEFAULT_LOG_SIZE = 0
 """How many operations a datastore logs unless told otherwise.
@@ -332,7 +332,7 @@ def mutation_error(snapshot: Snapshot, current: Any, datastore: str) -> DatasetM
     except Exception:  # a value that breaks the search must not hide the change
         difference = None
     if difference is None:  # equal by first_difference but not by ==: say so at the top
-        from .difference import Difference
+        from ..core.difference import Difference
 
         difference = Difference("", current, snapshot.copy)
     return DatasetMutatedError.for_dataset(

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, NamedTuple, NoReturn
 
-from .butler_errors import InvalidQueryError
+from .errors import InvalidQueryError
 
 _Predicate = Callable[[Mapping[str, Any]], bool]
 

@@ -24,8 +24,15 @@ from functools import partial
 from types import EllipsisType
 from typing import Any
 
-from .butler_collections import ButlerCollections
-from .butler_errors import (
+from ..core.errors import DatasetTypeNotSupportedError
+from ..core.model import DataId, DatasetId, DatasetRef, DatasetType
+from ..core.storage import StorageClass, StorageClassFactory
+from ..datastore.store import InMemoryDatastore
+from ..datastore.uri import DatasetRefURIs, MemoryURI
+from .collection_type import CollectionType
+from .collections import ButlerCollections
+from .deferred import DeferredDatasetHandle
+from .errors import (
     ConflictingDefinitionError,
     DatasetNotFoundError,
     DimensionNameError,
@@ -34,13 +41,7 @@ from .butler_errors import (
     MissingDatasetTypeError,
     NoDefaultCollectionError,
 )
-from .butler_registry import ButlerRegistry
-from .collection_type import CollectionType
-from .datastore import InMemoryDatastore
-from .deferred import DeferredDatasetHandle
-from .errors import DatasetTypeNotSupportedError
 from .existence import DatasetExistence
-from .model import DataId, DatasetId, DatasetRef, DatasetType
 from .registry import (
     InMemoryRegistry,
     collection_names,
@@ -48,8 +49,7 @@ from .registry import (
     is_glob,
     required_data_id,
 )
-from .storage import StorageClass, StorageClassFactory
-from .uri import DatasetRefURIs, MemoryURI
+from .registry_api import ButlerRegistry
 from .where import parse_where
 
 _log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ class InMemoryButler:
         if storageClasses is None:
             storageClasses = datastore.storageClasses if datastore is not None else None
         if storageClasses is None:
-            from .defaults import default_storage_classes
+            from ..core.defaults import default_storage_classes
 
             storageClasses = default_storage_classes()
         if datastore is None:

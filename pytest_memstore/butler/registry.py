@@ -28,17 +28,17 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from .butler_errors import (
+from ..core.model import DataId, DatasetId, DatasetRef, DatasetType
+from ..core.storage import StorageClass, StorageClassFactory
+from ..datastore.transaction import DatastoreTransaction
+from .collection_type import CollectionType
+from .errors import (
     CollectionCycleError,
     CollectionTypeError,
     ConflictingDefinitionError,
     MissingCollectionError,
     MissingDatasetTypeError,
 )
-from .collection_type import CollectionType
-from .model import DataId, DatasetId, DatasetRef, DatasetType
-from .storage import StorageClass, StorageClassFactory
-from .transaction import DatastoreTransaction
 
 _GLOB_CHARACTERS = frozenset("*?[")
 _EMPTY: Mapping[Any, Any] = {}
