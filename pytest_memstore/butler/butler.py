@@ -42,14 +42,11 @@ from .errors import (
     NoDefaultCollectionError,
 )
 from .existence import DatasetExistence
-from .registry import (
-    InMemoryRegistry,
-    collection_names,
-    describe_dataset_type,
-    is_glob,
-    required_data_id,
-)
+from .expressions import collection_names, is_glob
+from .registry import InMemoryRegistry
 from .registry_api import ButlerRegistry
+from .registry_dataset_types import describe_dataset_type
+from .registry_tables import required_data_id
 from .where import parse_where
 
 _log = logging.getLogger(__name__)

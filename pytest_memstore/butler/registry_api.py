@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.model import DatasetId, DatasetRef, DatasetType
 from .collection_type import CollectionType
-from .registry import is_glob
+from .expressions import is_glob
 
 if TYPE_CHECKING:
     from .butler import InMemoryButler

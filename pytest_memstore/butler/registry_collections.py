@@ -1,0 +1,251 @@
+"""`RegistryCollections`: the collections of a butler registry, and its chains."""
+
+from __future__ import annotations
+
+__all__ = ["RegistryCollections"]
+
+import fnmatch
+from collections.abc import Iterable
+from types import EllipsisType
+
+from .collection_type import CollectionType
+from .errors import CollectionCycleError
+from .expressions import collection_names, is_glob
+from .registry_tables import CollectionRecord, RegistryTables
+
+
+class RegistryCollections(RegistryTables):
+    """Register collections, define chains, search and query collections."""
+
+    def register_collection(
+        self, name: str, type: CollectionType = CollectionType.TAGGED, doc: str | None = None
+    ) -> bool:
+        """Add a collection unless one of that name exists (of any type).
+
+        Returns
+        -------
+        registered : `bool`
+            `False` when a collection of that name already existed; its type
+            is not checked, as in daf_butler.
+        """
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"A collection name must be a non-empty str; got {name!r:.80}")
+        if not isinstance(type, CollectionType):
+            raise TypeError(f"type must be a CollectionType; got {type!r:.80}")
+        with self._lock:
+            if name in self._collections:
+                return False
+            collection = self._collections[name] = CollectionRecord(name, type, doc)
+            self._on_rollback(
+                "registerCollection", self._forget, self._collections, name, collection
+            )
+        return True
+
+    def get_collection_type(self, name: str) -> CollectionType:
+        """Return the type of collection ``name``.
+
+        Raises
+        ------
+        MissingCollectionError
+            No such collection.
+        """
+        with self._lock:
+            return self._collection(name).type
+
+    def get_collection_doc(self, name: str) -> str | None:
+        """Return the documentation string of collection ``name``."""
+        with self._lock:
+            return self._collection(name).doc
+
+    # -- chains ------------------------------------------------------------
+
+    def get_chain(self, parent: str) -> tuple[str, ...]:
+        """Return the children of chain ``parent``, in search order.
+
+        Raises
+        ------
+        MissingCollectionError
+            No such collection.
+        CollectionTypeError
+            It is not a chain.
+        """
+        with self._lock:
+            return self._of_type(parent, CollectionType.CHAINED).children
+
+    def set_chain(
+        self, parent: str, children: str | Iterable[str], *, flatten: bool = False
+    ) -> None:
+        """Make ``children`` the search path of chain ``parent``.
+
+        Repeated children are kept once, at their first place; ``flatten``
+        replaces chains among the children by what they search.
+
+        Raises
+        ------
+        MissingCollectionError
+            The parent or a child does not exist.
+        CollectionTypeError
+            The parent is not a chain.
+        CollectionCycleError
+            The chain would contain itself.
+        """
+        names = collection_names(children, "Chain children")
+        with self._lock:
+            chain = self._of_type(parent, CollectionType.CHAINED)
+            for name in names:
+                self._collection(name)
+            if flatten:
+                names = tuple(c.name for c in self._flatten(names))
+            names = tuple(dict.fromkeys(names))
+            for name in names:
+                if name == parent or parent in self._reachable(name):
+                    raise CollectionCycleError(
+                        f"Cycle in collection chaining when defining {parent!r}: {name!r} "
+                        f"is {parent!r} or contains it"
+                    )
+            previous = chain.children
+            chain.children = names
+            self._on_rollback("setCollectionChain", self._restore_chain, chain, names, previous)
+
+    def _restore_chain(
+        self, chain: CollectionRecord, names: tuple[str, ...], previous: tuple[str, ...]
+    ) -> None:
+        with self._lock:
+            if chain.children is names:
+                chain.children = previous
+
+    def _reachable(self, name: str) -> set[str]:
+        """Return every collection a chain reaches (itself left out)."""
+        found: set[str] = set()
+        pending = [name]
+        while pending:
+            collection = self._collections.get(pending.pop())
+            if collection is None or collection.type is not CollectionType.CHAINED:
+                continue
+            for child in collection.children:
+                if child not in found:
+                    found.add(child)
+                    pending.append(child)
+        return found
+
+    def parent_chains(self, name: str) -> list[str]:
+        """Return the chains that list ``name`` as a direct child."""
+        with self._lock:
+            return [
+                c.name
+                for c in self._collections.values()
+                if c.type is CollectionType.CHAINED and name in c.children
+            ]
+
+    def check_not_in_chains(self, names: Iterable[str], what: str) -> None:
+        """Raise unless no chain lists any of ``names`` as a direct child.
+
+        Parameters
+        ----------
+        names : iterable of `str`
+            The collections about to be removed.
+        what : `str`
+            What they are, for the message (``"run(s)"``).
+
+        Raises
+        ------
+        ValueError
+            Some are listed; the message names each with its chains.
+        """
+        with self._lock:
+            listed = {name: chains for name in names if (chains := self.parent_chains(name))}
+        if listed:
+            raise ValueError(
+                f"Cannot remove {what} still listed by a chain: "
+                + "; ".join(f"{n!r} is in {sorted(c)}" for n, c in listed.items())
+                + "; pass unlink_from_chains=True or redefine the chains first"
+            )
+
+    # -- searching ---------------------------------------------------------
+
+    def search_path(self, names: Iterable[str]) -> list[str]:
+        """Return the non-chain collections ``names`` search, in order.
+
+        Raises
+        ------
+        MissingCollectionError
+            A collection does not exist.
+        """
+        with self._lock:
+            return [c.name for c in self._flatten(names)]
+
+    def query_collections(
+        self,
+        expression: str | Iterable[str] | EllipsisType = ...,
+        *,
+        collection_types: Iterable[CollectionType] | CollectionType | None = None,
+        flatten_chains: bool = False,
+        include_chains: bool | None = None,
+        dataset_type: str | None = None,
+    ) -> list[str]:
+        """Return the names of the collections an expression matches.
+
+        Parameters
+        ----------
+        expression : `str`, iterable of `str`, or ``...``
+            Names and wildcards; ``...`` means every collection.
+        collection_types : `CollectionType` or iterable of them, optional
+            Only collections of these types.
+        flatten_chains : `bool`, optional
+            Also yield what matching chains search, in their search order.
+        include_chains : `bool`, optional
+            Yield matching chains themselves; by default the opposite of
+            ``flatten_chains``.
+        dataset_type : `str`, optional
+            Only runs and tagged collections holding a dataset of this type
+            (and chains that search one).
+
+        Raises
+        ------
+        MissingCollectionError
+            A name without wildcards matches no collection.
+        """
+        if include_chains is None:
+            include_chains = not flatten_chains
+        if collection_types is None:
+            types = CollectionType.all()
+        elif isinstance(collection_types, CollectionType):
+            types = frozenset({collection_types})
+        else:
+            types = frozenset(collection_types)
+        with self._lock:
+            if expression is ...:
+                matched = list(self._collections.values())
+            else:
+                matched = []
+                for item in collection_names(expression, "A collection expression"):
+                    if is_glob(item):
+                        matched.extend(
+                            c for c in self._collections.values()
+                            if fnmatch.fnmatchcase(c.name, item)
+                        )
+                    else:
+                        matched.append(self._collection(item))
+            found: dict[str, CollectionRecord] = {}
+            for collection in matched:
+                if collection.type is CollectionType.CHAINED:
+                    if include_chains:
+                        found.setdefault(collection.name, collection)
+                    if flatten_chains:
+                        for child in self._flatten(collection.children):
+                            found.setdefault(child.name, child)
+                else:
+                    found.setdefault(collection.name, collection)
+            result = []
+            for collection in found.values():
+                if collection.type not in types:
+                    continue
+                if dataset_type is not None and not self._holds(collection, dataset_type):
+                    continue
+                result.append(collection.name)
+            return result
+
+    def _holds(self, collection: CollectionRecord, dataset_type: str) -> bool:
+        if collection.type is CollectionType.CHAINED:
+            return any(self._holds(c, dataset_type) for c in self._flatten(collection.children))
+        return bool(collection.datasets.get(dataset_type))

@@ -1,0 +1,104 @@
+"""`RegistryLookup`: finding dataset records, by ID, along a search path, by query."""
+
+from __future__ import annotations
+
+__all__ = ["RegistryLookup"]
+
+from collections.abc import Callable, Iterable, Mapping
+
+from ..core.model import DataId, DatasetId, DatasetRef
+from .collection_type import CollectionType
+from .registry_tables import RegistryTables, owned_datasets
+
+_EMPTY: Mapping[DataId, DatasetRef] = {}
+
+
+class RegistryLookup(RegistryTables):
+    """Find recorded datasets: by ID, first along a search path, or all matching."""
+
+    def get_dataset(self, id: DatasetId) -> DatasetRef | None:
+        """Return the recorded ref with this ID, or `None`."""
+        return self._datasets.get(id)
+
+    def find(
+        self, name: str, key: DataId, collections: Iterable[str]
+    ) -> DatasetRef | None:
+        """Return the first dataset of type ``name`` and data ID ``key`` in the search path.
+
+        Raises
+        ------
+        MissingCollectionError
+            A collection does not exist.
+        """
+        # Lock-free: each step is one dict lookup, and a chain's children are
+        # replaced as a whole (a tuple), never changed in place.
+        get_collection = self._collections.get
+        for collection_name in collections:
+            collection = get_collection(collection_name)
+            if collection is None:
+                self._collection(collection_name)  # raises MissingCollectionError
+                continue  # pragma: no cover - added meanwhile by another thread
+            if collection.type is CollectionType.CHAINED:
+                with self._lock:
+                    path = self._flatten(collection.children)
+                for member in path:
+                    ref = member.datasets.get(name, _EMPTY).get(key)
+                    if ref is not None:
+                        return ref
+                continue
+            ref = collection.datasets.get(name, _EMPTY).get(key)
+            if ref is not None:
+                return ref
+        return None
+
+    def query(
+        self,
+        name: str,
+        collections: Iterable[str],
+        *,
+        find_first: bool,
+        predicate: Callable[[DataId], bool],
+    ) -> list[DatasetRef]:
+        """Return the datasets of type ``name`` whose data ID satisfies ``predicate``.
+
+        With ``find_first`` only the first dataset of each data ID along the
+        search path; otherwise every one, each dataset once. Results come in
+        search-path order, then in the order they were added.
+        """
+        with self._lock:
+            path = self._flatten(collections)
+            tables = [(c.datasets.get(name) or {}).copy() for c in path]
+        if find_first:
+            first: dict[DataId, DatasetRef] = {}
+            for table in tables:
+                for key, ref in table.items():
+                    if key not in first:
+                        first[key] = ref
+            return [ref for key, ref in first.items() if predicate(key)]
+        every: dict[DatasetId, DatasetRef] = {}
+        for table in tables:
+            for key, ref in table.items():
+                if ref.id not in every and predicate(key):
+                    every[ref.id] = ref
+        return list(every.values())
+
+    def run_datasets(self, runs: Iterable[str]) -> list[DatasetRef]:
+        """Return every dataset the given runs own.
+
+        Raises
+        ------
+        MissingCollectionError
+            A run does not exist.
+        CollectionTypeError
+            A collection is not a run.
+        """
+        with self._lock:
+            return [
+                ref
+                for name in runs
+                for ref in owned_datasets(self._of_type(name, CollectionType.RUN))
+            ]
+
+    def count(self) -> int:
+        """Return how many datasets are recorded."""
+        return len(self._datasets)
