@@ -1,0 +1,206 @@
+"""`ButlerQueries`: ``query_datasets``, the datasets of a type that match constraints."""
+
+from __future__ import annotations
+
+__all__ = ["ButlerQueries"]
+
+import logging
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+from ..core.model import DataId, DataIdValue, DatasetRef, DatasetType
+from .arguments import ButlerArguments
+from .errors import EmptyQueryResultError, InvalidQueryError, MissingDatasetTypeError
+from .expressions import is_glob
+from .where import parse_where
+
+_log = logging.getLogger(__name__)
+
+
+def _data_id_value(name: str, ref: DatasetRef) -> DataIdValue:
+    """Return the sort key of ``ref`` for dimension ``name``."""
+    return ref.dataId[name]
+
+
+def _anything(dataId: DataId) -> bool:
+    """Match every data ID."""
+    return True
+
+
+class ButlerQueries(ButlerArguments):
+    """Query the datasets of a type by data ID constraints and ``where``."""
+
+    def query_datasets(
+        self,
+        dataset_type: str | DatasetType,
+        collections: str | Iterable[str] | None = None,
+        *,
+        find_first: bool = True,
+        data_id: Mapping[str, Any] | None = None,
+        where: str = "",
+        bind: Mapping[str, Any] | None = None,
+        with_dimension_records: bool = False,
+        order_by: Iterable[str] | str | None = None,
+        limit: int | None = -20_000,
+        explain: bool = True,
+        **kwargs: Any,
+    ) -> list[DatasetRef]:
+        """Return the datasets of a type that match the constraints.
+
+        Parameters
+        ----------
+        dataset_type : `str` or `DatasetType`
+            What to find (not a component).
+        collections : `str` or iterable of `str`, optional
+            Where to search, in order; wildcards only with
+            ``find_first=False``. The default collections when not given.
+        find_first : `bool`, optional
+            Only the first dataset of each data ID along the search path.
+        data_id : mapping, optional
+            Equality constraints on dimensions; keyword arguments add to it.
+        where : `str`, optional
+            A boolean expression over the dimensions (see `parse_where` for
+            the language).
+        bind : mapping, optional
+            Values of the bind names in ``where``.
+        with_dimension_records : `bool`, optional
+            Accepted; changes nothing (there are no dimension records).
+        order_by : `str` or iterable of `str`, optional
+            Dimensions to sort by; a leading ``-`` sorts descending.
+        limit : `int` or `None`, optional
+            At most this many results; negative: at most ``-limit`` and a
+            logged warning when there were more; ``0``: none and no error;
+            `None`: all.
+        explain : `bool`, optional
+            Raise `EmptyQueryResultError` on an empty result (unless
+            ``limit`` is 0).
+
+        Raises
+        ------
+        MissingDatasetTypeError
+            The dataset type is not registered (components are not
+            queryable: query the composite).
+        MissingCollectionError
+            A collection named does not exist.
+        InvalidQueryError
+            Malformed ``where``, a constraint on something that is not a
+            dimension, or wildcards with ``find_first``.
+        NotImplementedError
+            ``where`` uses an unsupported part of daf_butler's language.
+        EmptyQueryResultError
+            Nothing matched and ``explain`` is true.
+        """
+        if isinstance(dataset_type, str) and "." in dataset_type:
+            raise MissingDatasetTypeError(
+                f"Dataset type {dataset_type!r} does not exist: components cannot be queried; "
+                "query the composite and use ref.makeComponentRef"
+            )
+        datasetType = self._dataset_type(dataset_type, for_put=False)
+        if datasetType.isComponent():
+            raise MissingDatasetTypeError(
+                f"Dataset type {datasetType.name!r} does not exist: components cannot be queried"
+            )
+        registry = self.registry_state
+        names = self._collection_names(collections)
+        if any(is_glob(name) for name in names):
+            if find_first:
+                raise InvalidQueryError(
+                    f"Can not use wildcards in collections when find_first=True (given "
+                    f"{list(names)})"
+                )
+            names = tuple(registry.query_collections(names))
+        dimensions = datasetType.dimensions
+        constraints = dict(self._query_constraints(data_id, kwargs, datasetType))
+        clause = parse_where(where, bind=bind, dimensions=dimensions)
+        order = self._order_keys(order_by, datasetType)
+
+        def matches(key: DataId) -> bool:
+            for name, value in constraints.items():
+                if key[name] != value:
+                    return False
+            return clause(key)
+
+        refs = registry.query(
+            datasetType.name, names, find_first=find_first, predicate=matches
+        )
+        if refs and refs[0].datasetType.storageClass != datasetType.storageClass:
+            refs = [ref.overrideStorageClass(datasetType.storageClass) for ref in refs]
+        for name, descending in reversed(order):
+            refs.sort(key=partial(_data_id_value, name), reverse=descending)
+        if limit is not None:
+            if limit == 0:
+                return []
+            if len(refs) > abs(limit):
+                if limit < 0:
+                    _log.warning(
+                        "More datasets are available than the requested limit of %d.", -limit
+                    )
+                refs = refs[: abs(limit)]
+        if explain and not refs:
+            raise EmptyQueryResultError(
+                self._explain(datasetType.name, names, constraints, where, bind)
+            )
+        return refs
+
+    @staticmethod
+    def _query_constraints(
+        data_id: Mapping[str, Any] | None, kwargs: Mapping[str, Any], datasetType: DatasetType
+    ) -> Mapping[str, Any]:
+        if data_id is None:
+            constraints: Mapping[str, Any] = kwargs
+        elif isinstance(data_id, Mapping):
+            constraints = {**data_id, **kwargs}
+        else:
+            raise TypeError(
+                f"data_id must be a mapping; got {type(data_id).__name__}: {data_id!r:.80}"
+            )
+        unknown = sorted(set(constraints) - datasetType.dimensions)
+        if unknown:
+            raise InvalidQueryError(
+                f"Data ID constraint(s) {unknown} are not dimensions of dataset type "
+                f"{datasetType.name!r} ({sorted(datasetType.dimensions)})"
+            )
+        return constraints
+
+    @staticmethod
+    def _order_keys(
+        order_by: Iterable[str] | str | None, datasetType: DatasetType
+    ) -> list[tuple[str, bool]]:
+        if order_by is None:
+            return []
+        items = [order_by] if isinstance(order_by, str) else list(order_by)
+        keys = []
+        for item in items:
+            if not isinstance(item, str):
+                raise TypeError(f"order_by takes dimension names; got {item!r:.80}")
+            descending = item.startswith("-")
+            name = item[1:] if descending else item
+            if name not in datasetType.dimensions:
+                raise InvalidQueryError(
+                    f"order_by {item!r}: {name!r} is not a dimension of dataset type "
+                    f"{datasetType.name!r} ({sorted(datasetType.dimensions)})"
+                )
+            keys.append((name, descending))
+        return keys
+
+    def _explain(
+        self,
+        name: str,
+        names: tuple[str, ...],
+        constraints: Mapping[str, Any],
+        where: str,
+        bind: Mapping[str, Any] | None,
+    ) -> list[str]:
+        every = self.registry_state.query(name, names, find_first=False, predicate=_anything)
+        if not every:
+            return [f"No datasets of type {name!r} in collections {list(names)}."]
+        reasons = [
+            f"{len(every)} dataset(s) of type {name!r} in collections {list(names)}, none "
+            "matching the constraints:"
+        ]
+        if constraints:
+            reasons.append(f"data ID {dict(constraints)}")
+        if where:
+            reasons.append(f"where {where!r}" + (f" with bind {dict(bind)}" if bind else ""))
+        return reasons
