@@ -86,6 +86,14 @@ def test_defaults_follow_the_run() -> None:
     assert repr(InMemoryButler(run="r")) == "InMemoryButler(run='r', collections=['r'])"
 
 
+def test_default_collections_are_readable_on_the_butler_and_its_clones() -> None:
+    butler = InMemoryButler(run="run")
+    assert butler.default_collections == butler.collections.defaults == ("run",)
+    clone = butler.clone(collections=["a", "b"])
+    assert clone.default_collections == clone.collections.defaults == ("a", "b")
+    assert butler.default_collections == ("run",)
+
+
 def test_default_collections_need_not_exist_yet() -> None:
     butler = InMemoryButler(collections=["later"])
     sc = butler.storageClasses.getStorageClass("StructuredDataDict")
@@ -648,6 +656,17 @@ def test_concurrent_puts_of_distinct_data_ids(butler: InMemoryButler) -> None:
         thread.join()
     assert len(butler.query_datasets("calexp", limit=None)) == 800
     assert butler.datastore.consistency_problems() == []
+
+
+def test_existence_from_checks_gives_known_and_verified() -> None:
+    Existence = DatasetExistence
+    assert Existence.from_checks(True, True, full_check=False) is Existence.KNOWN
+    assert Existence.from_checks(True, True, full_check=True) is Existence.VERIFIED
+    assert Existence.from_checks(False, False, full_check=False) is Existence.UNRECOGNIZED
+    assert Existence.from_checks(False, False, full_check=True) is Existence.UNRECOGNIZED
+    assert Existence.from_checks(True, False, full_check=True) is Existence.RECORDED
+    assert not Existence.from_checks(False, True, full_check=True)
+    assert "from_checks" not in Existence.__members__
 
 
 def test_exists_combines_registry_and_datastore(butler: InMemoryButler) -> None:

@@ -125,6 +125,15 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
         return self._run
 
     @property
+    def default_collections(self) -> tuple[str, ...]:
+        """The collections searched when a call names none, in order.
+
+        Also ``collections.defaults``; set at construction (``[run]`` when
+        only a run was given), and by `clone`.
+        """
+        return self._defaults
+
+    @property
     def collections(self) -> ButlerCollections:
         """The default collections (``defaults``) and the collection API."""
         return self._collections

@@ -34,7 +34,7 @@ class ButlerCollections:
     @property
     def defaults(self) -> tuple[str, ...]:
         """The collections searched when a call names none, in order."""
-        return self._butler._defaults
+        return self._butler.default_collections
 
     def __str__(self) -> str:
         return f"ButlerCollections(defaults={self.defaults})"

@@ -46,5 +46,31 @@ class DatasetExistence(enum.Flag):
     def __bool__(self) -> bool:
         return self.value in _EXISTING
 
+    @classmethod
+    def from_checks(cls, recorded: bool, stored: bool, full_check: bool) -> DatasetExistence:
+        """Return what ``exists`` says of a dataset known this far.
+
+        Parameters
+        ----------
+        recorded : `bool`
+            The registry has a record of the dataset.
+        stored : `bool`
+            The datastore knows the dataset.
+        full_check : `bool`
+            Whether the stored object was looked for (and, with ``stored``,
+            found); without it, a dataset known anywhere is marked as not
+            checked, which sets `KNOWN` apart from `VERIFIED`.
+        """
+        existence = cls.UNRECOGNIZED
+        if recorded:
+            existence |= cls.RECORDED
+        if stored:
+            existence |= cls.DATASTORE
+            if full_check:
+                existence |= cls._ARTIFACT
+        if not full_check and existence.value:
+            existence |= cls._ASSUMED
+        return existence
+
 
 _EXISTING = frozenset({DatasetExistence.KNOWN.value, DatasetExistence.VERIFIED.value})

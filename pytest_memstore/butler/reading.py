@@ -25,21 +25,8 @@ from .existence import DatasetExistence
 if TYPE_CHECKING:
     from .butler import InMemoryButler
 
-def _existence(recorded: bool, stored: bool, full_check: bool) -> DatasetExistence:
-    existence = DatasetExistence.UNRECOGNIZED
-    if recorded:
-        existence |= DatasetExistence.RECORDED
-    if stored:
-        existence |= DatasetExistence.DATASTORE
-        if full_check:
-            existence |= DatasetExistence._ARTIFACT
-    if not full_check and existence.value:
-        existence |= DatasetExistence._ASSUMED
-    return existence
-
-
 _EXISTENCE = {
-    (recorded, stored, full_check): _existence(recorded, stored, full_check)
+    (recorded, stored, full_check): DatasetExistence.from_checks(recorded, stored, full_check)
     for recorded in (False, True)
     for stored in (False, True)
     for full_check in (False, True)
