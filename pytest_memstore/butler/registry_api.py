@@ -11,11 +11,13 @@ from __future__ import annotations
 __all__ = ["ButlerRegistry"]
 
 from collections.abc import Iterable, Mapping, Sequence
+from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 from ..core.model import DatasetId, DatasetRef, DatasetType
 from .collection_type import CollectionType
 from .expressions import is_glob
+from .registry_dataset_types import DatasetTypeExpression
 
 if TYPE_CHECKING:
     from .butler import InMemoryButler
@@ -73,7 +75,7 @@ class ButlerRegistry:
         return self._registry.get_dataset_type(name)
 
     def queryDatasetTypes(
-        self, expression: Any = ..., *, missing: list[str] | None = None
+        self, expression: DatasetTypeExpression = ..., *, missing: list[str] | None = None
     ) -> list[DatasetType]:
         """Return the dataset types matching names or wildcards (``...``: all).
 
@@ -107,7 +109,9 @@ class ButlerRegistry:
         """Return the documentation string a collection was registered with."""
         return self._registry.get_collection_doc(collection)
 
-    def setCollectionChain(self, parent: str, children: Any, *, flatten: bool = False) -> None:
+    def setCollectionChain(
+        self, parent: str, children: str | Iterable[str], *, flatten: bool = False
+    ) -> None:
         """Define the search path of a chain.
 
         Raises
@@ -140,7 +144,7 @@ class ButlerRegistry:
 
     def queryCollections(
         self,
-        expression: Any = ...,
+        expression: str | Iterable[str] | EllipsisType = ...,
         datasetType: DatasetType | str | None = None,
         collectionTypes: Iterable[CollectionType] | CollectionType = _ALL_TYPES,
         flattenChains: bool = False,
@@ -187,8 +191,8 @@ class ButlerRegistry:
         datasetType: DatasetType | str,
         dataId: Mapping[str, Any] | None = None,
         *,
-        collections: Any = None,
-        timespan: Any = None,
+        collections: str | Iterable[str] | None = None,
+        timespan: object = None,
         datastore_records: bool = False,
         **kwargs: Any,
     ) -> DatasetRef | None:
@@ -207,9 +211,9 @@ class ButlerRegistry:
 
     def queryDatasets(
         self,
-        datasetType: Any,
+        datasetType: DatasetTypeExpression,
         *,
-        collections: Any = None,
+        collections: str | Iterable[str] | EllipsisType | None = None,
         dimensions: Iterable[str] | None = None,
         dataId: Mapping[str, Any] | None = None,
         where: str = "",

@@ -382,7 +382,7 @@ class _Parser:
         self.check_bound(name, value, token)
         return value
 
-    def check_bound(self, name: str, value: Any, token: _Token) -> None:
+    def check_bound(self, name: str, value: object, token: _Token) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             _unsupported(
                 self.text,
@@ -472,7 +472,7 @@ def _describe(operand: _Operand) -> str:
     return operand.name if isinstance(operand, _Key) else repr(operand.value)
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     if isinstance(value, str):
         return "string"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
