@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
+from sphinx.application import Sphinx
 from sphinx.ext.napoleon import _process_docstring
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,12 +23,12 @@ extensions = [
 ]
 
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build", ".venv"]
+exclude_patterns = ["_build"]
 root_doc = "index"
 
-# MyST: headings get anchors down to level 3, so pages can link to sections.
+# MyST: headings get anchors down to level 3, so pages can link to sections
+# (the same anchors GitHub gives them).
 myst_heading_anchors = 3
-myst_enable_extensions = ["deflist"]
 
 # The docstrings are numpydoc: napoleon reads them for autodoc.
 napoleon_google_docstring = False
@@ -35,6 +37,7 @@ napoleon_use_rtype = False
 napoleon_preprocess_types = False
 # Single backticks in the docstrings name Python objects, as numpydoc means them.
 default_role = "py:obj"
+# A name no page documents (a builtin, a private class) stays plain text.
 nitpicky = False
 
 autodoc_member_order = "bysource"
@@ -45,15 +48,18 @@ html_theme = "furo"
 html_title = "pytest-memstore"
 
 
-
-def _skip_named_tuple_fields(app, what, name, obj, skip, options):  # type: ignore[no-untyped-def]
+def _skip_named_tuple_fields(
+    app: Sphinx, what: str, name: str, obj: Any, skip: bool, options: Any
+) -> bool | None:
     """Leave out a named tuple's field accessors: its Attributes section lists them."""
     if (getattr(obj, "__doc__", None) or "").startswith("Alias for field number"):
         return True
     return None
 
 
-def _napoleon_reading_properties_as_methods(app, what, name, obj, options, lines):  # type: ignore[no-untyped-def]
+def _napoleon_reading_properties_as_methods(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
     """Run napoleon, reading a property's docstring as a method's.
 
     Napoleon reads the first line of a property's docstring as ``type:
@@ -65,7 +71,7 @@ def _napoleon_reading_properties_as_methods(app, what, name, obj, options, lines
     _process_docstring(app, "method" if what == "property" else what, name, obj, options, lines)
 
 
-def setup(app):  # type: ignore[no-untyped-def]
+def setup(app: Sphinx) -> None:
     """Connect the handlers above, in place of napoleon's own docstring handler."""
     for listener in list(app.events.listeners["autodoc-process-docstring"]):
         if listener.handler is _process_docstring:
