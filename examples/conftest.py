@@ -39,7 +39,7 @@ class SpectrumDelegate(StorageClassDelegate):
 
 def pytest_memstore_register_storage_classes(factory: StorageClassFactory) -> None:
     """Teach every store in this directory the pipeline's ``Spectrum``."""
-    samples = factory.getStorageClass("StructuredDataList")
+    samples = factory.getStorageClass("SliceableList")
     factory.registerStorageClass(
         StorageClass(
             "Spectrum",
@@ -56,7 +56,7 @@ def refs(memstore_ref: RefFactory) -> dict[str, DatasetRef]:
     """Refs to every dataset of one exposure, by dataset type name."""
     dataId = {"instrument": "DemoSpec", "exposure": 42}
     return {
-        "raw": memstore_ref("raw", dataId, "StructuredDataList"),
+        "raw": memstore_ref("raw", dataId, "SliceableList"),
         "spectrum": memstore_ref("spectrum", dataId, "Spectrum"),
         "metrics": memstore_ref("metrics", dataId, "ExampleComposite"),
         "summary": memstore_ref("summary", dataId, "StructuredDataDict"),

@@ -3,7 +3,7 @@
 # Rewrite: MEMSTORE_WRITE_STUB=1 python -m pytest tests/test_imports.py
 
 from .core.defaults import ExampleMetrics as ExampleMetrics, default_storage_classes as default_storage_classes
-from .core.errors import DatasetMutatedError as DatasetMutatedError, DatasetTypeNotSupportedError as DatasetTypeNotSupportedError, DatastoreValidationError as DatastoreValidationError, MemstoreError as MemstoreError
+from .core.errors import DatasetMutatedError as DatasetMutatedError, DatasetTypeNotSupportedError as DatasetTypeNotSupportedError, DatastoreValidationError as DatastoreValidationError, DimensionNameError as DimensionNameError, MemstoreError as MemstoreError
 from .core.model import DataId as DataId, DatasetId as DatasetId, DatasetRef as DatasetRef, DatasetType as DatasetType
 from .core.storage import StorageClass as StorageClass, StorageClassDelegate as StorageClassDelegate, StorageClassFactory as StorageClassFactory
 from .datastore.bridge import BridgeManager as BridgeManager, EphemeralBridge as EphemeralBridge
@@ -17,7 +17,7 @@ from .butler.butler import InMemoryButler as InMemoryButler
 from .butler.collection_type import CollectionType as CollectionType
 from .butler.collections import ButlerCollections as ButlerCollections
 from .butler.deferred import DeferredDatasetHandle as DeferredDatasetHandle
-from .butler.errors import CollectionCycleError as CollectionCycleError, CollectionTypeError as CollectionTypeError, ConflictingDefinitionError as ConflictingDefinitionError, DatasetNotFoundError as DatasetNotFoundError, DimensionNameError as DimensionNameError, EmptyQueryResultError as EmptyQueryResultError, InvalidQueryError as InvalidQueryError, MissingCollectionError as MissingCollectionError, MissingDatasetTypeError as MissingDatasetTypeError, NoDefaultCollectionError as NoDefaultCollectionError
+from .butler.errors import CollectionCycleError as CollectionCycleError, CollectionTypeError as CollectionTypeError, ConflictingDefinitionError as ConflictingDefinitionError, DatasetNotFoundError as DatasetNotFoundError, EmptyQueryResultError as EmptyQueryResultError, InvalidQueryError as InvalidQueryError, MissingCollectionError as MissingCollectionError, MissingDatasetTypeError as MissingDatasetTypeError, NoDefaultCollectionError as NoDefaultCollectionError
 from .butler.existence import DatasetExistence as DatasetExistence
 from .butler.registry import InMemoryRegistry as InMemoryRegistry
 from .butler.registry_api import ButlerRegistry as ButlerRegistry

@@ -273,14 +273,14 @@ def test_assert_roundtrip_puts_and_returns_what_get_returned(
 def test_assert_roundtrip_compares_with_the_converted_object(
     memstore: InMemoryDatastore, memstore_ref: RefFactory
 ) -> None:
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     assert assert_roundtrip(memstore, (1, 2, 3), ref) == [1, 2, 3]
 
 
 def test_assert_roundtrip_applies_parameters_with_the_delegate(
     memstore: InMemoryDatastore, memstore_ref: RefFactory
 ) -> None:
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     got = assert_roundtrip(memstore, [1, 2, 3, 4, 5], ref, parameters={"slice": slice(1, 3)})
     assert got == [2, 3]
 
@@ -288,7 +288,7 @@ def test_assert_roundtrip_applies_parameters_with_the_delegate(
 def test_assert_roundtrip_with_parameters_and_expected(
     memstore: InMemoryDatastore, memstore_ref: RefFactory
 ) -> None:
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     selection = {"slice": slice(None, None, 2)}
     assert assert_roundtrip(memstore, [1, 2, 3, 4, 5], ref, parameters=selection,
                             expected=[1, 3, 5]) == [1, 3, 5]
@@ -297,7 +297,7 @@ def test_assert_roundtrip_with_parameters_and_expected(
 def test_assert_roundtrip_fails_when_get_differs_from_expected(
     memstore: InMemoryDatastore, memstore_ref: RefFactory
 ) -> None:
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     message = failure(
         assert_roundtrip, memstore, [1, 2, 3, 4], ref, parameters={"slice": slice(0, 2)},
         expected=[1, 2, 3],
@@ -320,7 +320,7 @@ def test_assert_roundtrip_fails_when_get_returns_something_else(
 def test_assert_roundtrip_shortens_long_values(
     memstore: InMemoryDatastore, memstore_ref: RefFactory
 ) -> None:
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     message = failure(assert_roundtrip, memstore, list(range(1000)), ref, expected=[])
     assert "..." in message
     assert len(message) < 1000
@@ -454,7 +454,7 @@ def long_lists() -> tuple[list[int], list[int]]:
 def test_assert_roundtrip_says_where_long_values_first_differ(
     memstore: InMemoryDatastore, memstore_ref: RefFactory
 ) -> None:
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     got, expected = long_lists()
     message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
     assert_names(message, ref)
@@ -474,7 +474,7 @@ def test_below_vv_the_values_are_cut(
     level: int,
 ) -> None:
     verbosity(level)
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     got, expected = long_lists()
     message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
     assert len(message) < 1200
@@ -489,7 +489,7 @@ def test_at_vv_the_values_are_shown_whole(
     level: int,
 ) -> None:
     verbosity(level)
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     got, expected = long_lists()
     message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
     assert f"returned\n  {got!r}\nexpected\n  {expected!r}\n" in message
@@ -499,7 +499,7 @@ def test_at_vv_the_values_are_shown_whole(
 def test_the_difference_line_cuts_long_values_below_vv(
     memstore: InMemoryDatastore, memstore_ref: RefFactory, verbosity: Callable[[int], None]
 ) -> None:
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     got, expected = ["x" * 100], ["y" * 100]
     message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
     assert f"returned\n  {got!r}\nexpected\n  {expected!r}\n" in message  # short enough
@@ -524,7 +524,7 @@ def test_the_difference_line_names_a_missing_key(
 def test_the_difference_line_names_types_that_differ(
     memstore: InMemoryDatastore, memstore_ref: RefFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     monkeypatch.setattr(memstore, "get", lambda ref, parameters=None: (1, 2))
     message = failure(assert_roundtrip, memstore, [1, 2], ref)
     assert message.endswith(
@@ -870,7 +870,7 @@ from pytest_memstore import assert_roundtrip
 
 
 def test_long(memstore, memstore_ref):
-    ref = memstore_ref("table", {"visit": 1}, "StructuredDataList", id=uuid.UUID(int=1))
+    ref = memstore_ref("table", {"visit": 1}, "SliceableList", id=uuid.UUID(int=1))
     got, expected = list(range(100_000)), list(range(100_000))
     got[50_000], expected[50_000] = 7, 8
     assert_roundtrip(memstore, got, ref, expected=expected)
@@ -905,7 +905,7 @@ def test_a_long_mismatch_is_cut_without_vv_and_whole_with_it(
     assert "shortened" not in output
 
     # The inner runs share this module with this run: its verbosity is back.
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     got, expected = long_lists()
     message = failure(assert_roundtrip, memstore, got, ref, expected=expected)
     assert "-vv shows them whole" in message

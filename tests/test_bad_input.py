@@ -96,7 +96,7 @@ def env(
         trashed=make_ref("metric", _data_id(102)),
         child=make_ref("child", _data_id(103)),
         composite=make_ref("composite", _data_id(104), "ExampleComposite"),
-        listed=make_ref("listed", _data_id(105), "StructuredDataList"),
+        listed=make_ref("listed", _data_id(105), "SliceableList"),
         pair=make_ref("pair", _data_id(106), "Pair"),
         sliceless=make_ref("sliceless", _data_id(107), "Sliceless"),
         emptied=make_ref("metric", _data_id(108)),

@@ -77,7 +77,7 @@ def test_failed_puts_count_nothing(make_ref: MakeRef) -> None:
 
 def test_get_counts_only_gets_that_returned(store: InMemoryDatastore, make_ref: MakeRef) -> None:
     ref, missing = make_ref(), make_ref()
-    listed = make_ref("listed", storageClass="StructuredDataList")
+    listed = make_ref("listed", storageClass="SliceableList")
     store.put({"a": 1}, ref)
     store.put([1, 2, 3], listed)
     store.get(ref)

@@ -124,7 +124,7 @@ def test_get_of_a_ref_with_another_id_is_missing(
 def test_put_coerces_with_the_refs_storage_class(
     store: InMemoryDatastore, make_ref: MakeRef
 ) -> None:
-    list_ref = make_ref("listed", DUMMY, "StructuredDataList")
+    list_ref = make_ref("listed", DUMMY, "SliceableList")
     float_ref = make_ref("floating", DUMMY, "Float")
     composite_ref = make_ref("metric", DUMMY, "ExampleComposite")
     store.put((1, 2, 3), list_ref)
@@ -807,7 +807,7 @@ def test_copy_on_get_protects_components(
 
 
 def test_get_with_parameters(store: InMemoryDatastore, make_ref: MakeRef) -> None:
-    ref = make_ref("listed", DUMMY, "StructuredDataList")
+    ref = make_ref("listed", DUMMY, "SliceableList")
     store.put([0, 1, 2, 3, 4], ref)
     assert store.get(ref, parameters={"slice": slice(1, 3)}) == [1, 2]
     assert store.get(ref, parameters={}) == [0, 1, 2, 3, 4]
@@ -859,7 +859,7 @@ def test_derived_component_parameters_apply_to_the_composite_first(
 
 
 def test_derived_component_of_a_list(store: InMemoryDatastore, make_ref: MakeRef) -> None:
-    ref = make_ref("listed", DUMMY, "StructuredDataList")
+    ref = make_ref("listed", DUMMY, "SliceableList")
     store.put([5, 6, 7, 8], ref)
     counter = ref.makeComponentRef("counter")
     assert store.get(counter) == 4
@@ -887,7 +887,7 @@ def test_read_storage_class_override_by_object(
 
 
 def test_read_storage_class_override_by_name(store: InMemoryDatastore, make_ref: MakeRef) -> None:
-    ref = make_ref("listed", DUMMY, "StructuredDataList")
+    ref = make_ref("listed", DUMMY, "SliceableList")
     store.put([1, 2], ref)
     assert store.get(ref, storageClass="Object") == [1, 2]
     number = make_ref("number", DUMMY, "Integer")
@@ -900,7 +900,7 @@ def test_read_storage_class_override_with_a_custom_class(
     store: InMemoryDatastore, make_ref: MakeRef
 ) -> None:
     as_tuple = StorageClass("TupleList", tuple, converters={list: tuple})
-    ref = make_ref("listed", DUMMY, "StructuredDataList")
+    ref = make_ref("listed", DUMMY, "SliceableList")
     store.put([1, 2, 3], ref)
     assert store.get(ref, storageClass=as_tuple) == (1, 2, 3)
 

@@ -24,6 +24,7 @@ DEFAULT_NAMES = [
     "Bytes",
     "StructuredDataDict",
     "StructuredDataList",
+    "SliceableList",
     "Object",
     "ExampleComposite",
 ]
@@ -64,6 +65,7 @@ def test_default_storage_class_is_registered(defaults: StorageClassFactory, name
         ("Bytes", bytes),
         ("StructuredDataDict", dict),
         ("StructuredDataList", list),
+        ("SliceableList", list),
         ("Object", object),
         ("ExampleComposite", ExampleMetrics),
     ],
@@ -81,6 +83,8 @@ def test_default_pytypes(defaults: StorageClassFactory, name: str, pytype: type)
         ("Bytes", b"raw", "raw"),
         ("StructuredDataDict", {"a": 1}, [("a", 1)]),
         ("StructuredDataList", [1, 2], {1, 2}),
+        ("StructuredDataList", [1, 2], (1, 2)),  # no converter, as in daf_butler
+        ("SliceableList", [1, 2], {1, 2}),
         ("ExampleComposite", metrics(), [1, 2]),
     ],
 )
@@ -98,7 +102,7 @@ def test_default_storage_classes_check_their_type(
     [
         ("Float", 3, 3.0),
         ("Bytes", bytearray(b"raw"), b"raw"),
-        ("StructuredDataList", (1, 2), [1, 2]),
+        ("SliceableList", (1, 2), [1, 2]),
         ("ExampleComposite", {"data": [1]}, ExampleMetrics(data=[1])),
     ],
 )
@@ -117,11 +121,11 @@ def test_object_accepts_any_python_object(defaults: StorageClassFactory, obj: An
     assert storageClass.delegate().can_accept(obj)
 
 
-# -- StructuredDataList --------------------------------------------------------------
+# -- StructuredDataList (daf_butler's meaning) and SliceableList (ours) --------------
 
 
-def test_structured_data_list_has_slice_and_counter(defaults: StorageClassFactory) -> None:
-    storageClass = defaults.getStorageClass("StructuredDataList")
+def test_sliceable_list_has_slice_and_counter(defaults: StorageClassFactory) -> None:
+    storageClass = defaults.getStorageClass("SliceableList")
     assert storageClass.parameters == {"slice"}
     assert set(storageClass.derivedComponents) == {"counter"}
     assert storageClass.derivedComponents["counter"].pytype is int
@@ -132,15 +136,15 @@ def test_structured_data_list_has_slice_and_counter(defaults: StorageClassFactor
 
 
 @pytest.mark.parametrize("data", [[], [7], [1, 2, 3, 4]])
-def test_structured_data_list_counter_is_its_length(
+def test_sliceable_list_counter_is_its_length(
     defaults: StorageClassFactory, data: list[int]
 ) -> None:
-    delegate = defaults.getStorageClass("StructuredDataList").delegate()
+    delegate = defaults.getStorageClass("SliceableList").delegate()
     assert delegate.getComponent(data, "counter") == len(data)
 
 
-def test_structured_data_list_delegate_applies_slice(defaults: StorageClassFactory) -> None:
-    delegate = defaults.getStorageClass("StructuredDataList").delegate()
+def test_sliceable_list_delegate_applies_slice(defaults: StorageClassFactory) -> None:
+    delegate = defaults.getStorageClass("SliceableList").delegate()
     data = [0, 1, 2, 3, 4, 5]
     assert delegate.handleParameters(data, {"slice": slice(1, 4)}) == [1, 2, 3]
     assert delegate.handleParameters(data, {"slice": slice(None, None, 2)}) == [0, 2, 4]
@@ -148,6 +152,31 @@ def test_structured_data_list_delegate_applies_slice(defaults: StorageClassFacto
     assert data == [0, 1, 2, 3, 4, 5]
     with pytest.raises(ValueError, match="'step'"):
         delegate.handleParameters(data, {"step": 2})
+
+
+def test_structured_data_list_is_daf_butlers_plain_list(defaults: StorageClassFactory) -> None:
+    """daf_butler's StructuredDataList: a list, no parameters, no components, no converters."""
+    storageClass = defaults.getStorageClass("StructuredDataList")
+    assert storageClass.parameters == set()
+    assert storageClass.components == {} and storageClass.derivedComponents == {}
+    with pytest.raises(KeyError, match="'slice'"):
+        storageClass.validateParameters({"slice": slice(2)})
+    with pytest.raises(TypeError, match="tuple"):
+        storageClass.coerce_type((1, 2))
+
+
+def test_names_daf_butler_defines_keep_its_meaning(defaults: StorageClassFactory) -> None:
+    """Each default that daf_butler also defines has daf_butler's type, parameters and parts."""
+    daf_butler = pytest.importorskip("lsst.daf.butler")
+    theirs = daf_butler.StorageClassFactory()
+    shared = [name for name in defaults if name in theirs]
+    assert {"int", "StructuredDataDict", "StructuredDataList"} <= set(shared)
+    for name in shared:
+        ours, their = defaults.getStorageClass(name), theirs.getStorageClass(name)
+        assert ours.pytype is their.pytype, name
+        assert set(ours.parameters) == set(their.parameters), name
+        assert set(ours.components) == set(their.components), name
+        assert set(ours.derivedComponents) == set(their.derivedComponents), name
 
 
 # -- ExampleComposite and ExampleMetrics ------------------------------------------------

@@ -139,7 +139,7 @@ def test_a_converted_object_is_compared_as_stored(
     make_ref: MakeRef, storage_classes: StorageClassFactory
 ) -> None:
     store = InMemoryDatastore(detect_mutation=True, storageClasses=storage_classes)
-    ref = make_ref("catalog", storageClass="StructuredDataList")
+    ref = make_ref("catalog", storageClass="SliceableList")
     store.put((1, 2, 3), ref)  # converted to a list
     assert store.mutations() == []
     store.get(ref).append(4)

@@ -42,8 +42,8 @@ def test_a_dataset_type_keeps_the_name_it_was_given() -> None:
 
 
 def test_a_default_name_resolves_through_the_default_storage_classes() -> None:
-    datasetType = DatasetType("metric", DIMENSIONS, "StructuredDataList")
-    default = default_storage_classes().getStorageClass("StructuredDataList")
+    datasetType = DatasetType("metric", DIMENSIONS, "SliceableList")
+    default = default_storage_classes().getStorageClass("SliceableList")
     assert datasetType.storageClass is default
     assert datasetType.makeComponentDatasetType("counter").storageClass.name == "Integer"
 
@@ -68,7 +68,7 @@ def test_by_name_and_by_object_are_equal_dataset_types() -> None:
     byObject = DatasetType("metric", DIMENSIONS, factory.getStorageClass("StructuredDataDict"))
     assert byName == byObject
     assert hash(byName) == hash(byObject)
-    assert byName != DatasetType("metric", DIMENSIONS, "StructuredDataList")
+    assert byName != DatasetType("metric", DIMENSIONS, "SliceableList")
     ref = DatasetRef(byName, DATA_ID)
     assert DatasetRef(byObject, DATA_ID, id=ref.id) == ref
 
@@ -139,7 +139,7 @@ def test_a_component_ref_of_a_named_composite_reads_its_component() -> None:
     store.put(ExampleMetrics(summary={"s": 1}, data=[1, 2, 3]), ref)
     assert store.get(ref.makeComponentRef("data")) == [1, 2, 3]
     component = DatasetType(
-        "metrics.data", DIMENSIONS, "StructuredDataList", parentStorageClass="ExampleComposite"
+        "metrics.data", DIMENSIONS, "SliceableList", parentStorageClass="ExampleComposite"
     )
     assert store.get(DatasetRef(component, DATA_ID, id=ref.id), {"slice": slice(1)}) == [1]
 

@@ -12,8 +12,11 @@ import uuid
 import pytest
 
 from pytest_memstore import (
+    DatasetType,
     DatasetTypeNotSupportedError,
+    DimensionNameError,
     ExampleMetrics,
+    InMemoryButler,
     InMemoryDatastore,
     RefFactory,
     StorageClass,
@@ -46,7 +49,7 @@ def test_memstore_storage_classes_hold_the_defaults(
     memstore_storage_classes: StorageClassFactory,
 ) -> None:
     assert set(default_storage_classes()) <= set(memstore_storage_classes)
-    for name in ("Integer", "StructuredDataDict", "StructuredDataList", "ExampleComposite"):
+    for name in ("Integer", "StructuredDataDict", "SliceableList", "ExampleComposite"):
         assert (
             memstore_storage_classes.getStorageClass(name)
             == default_storage_classes().getStorageClass(name)
@@ -149,8 +152,21 @@ def test_memstore_ref_honours_dimensions_run_and_id(memstore_ref: RefFactory) ->
 def test_memstore_ref_with_a_dimension_missing_from_the_data_id(
     memstore_ref: RefFactory,
 ) -> None:
-    with pytest.raises(ValueError, match="exposure"):
+    with pytest.raises(DimensionNameError, match="exposure"):
         memstore_ref("metric", DUMMY, dimensions=["instrument", "exposure"])
+
+
+def test_a_missing_dimension_is_one_error_class_for_refs_and_the_butler(
+    memstore_ref: RefFactory, memstore_butler: InMemoryButler
+) -> None:
+    with pytest.raises(DimensionNameError) as from_ref:
+        memstore_ref("metric", DUMMY, dimensions=["instrument", "exposure"])
+    memstore_butler.registry.registerDatasetType(
+        DatasetType("metric", ["instrument", "exposure"], "StructuredDataDict")
+    )
+    with pytest.raises(DimensionNameError) as from_butler:
+        memstore_butler.put({"a": 1}, "metric", DUMMY)
+    assert type(from_ref.value) is type(from_butler.value)
 
 
 def test_memstore_ref_resolves_names_through_this_tests_storage_classes(
@@ -203,7 +219,7 @@ def test_get_resolves_a_storage_class_registered_in_this_test(
 ) -> None:
     as_tuple = StorageClass("AsTuple", tuple, converters={list: tuple})
     memstore_storage_classes.registerStorageClass(as_tuple)
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     other = memstore_factory()
     for store in (memstore, other):
         store.put([1, 2, 3], ref)
@@ -213,7 +229,7 @@ def test_get_resolves_a_storage_class_registered_in_this_test(
 def test_get_resolves_default_storage_class_names(
     memstore: InMemoryDatastore, memstore_ref: RefFactory
 ) -> None:
-    ref = memstore_ref("table", DUMMY, "StructuredDataList")
+    ref = memstore_ref("table", DUMMY, "SliceableList")
     memstore.put([1, 2, 3], ref)
     with pytest.raises(KeyError, match="AsTuple"):
         memstore.get(ref, storageClass="AsTuple")
@@ -510,7 +526,7 @@ def test_register_storage_classes_hook_adds_classes(pytester: pytest.Pytester) -
             assert memstore.get(ref) == (1, 2)
 
         def test_by_name_in_get(memstore, memstore_ref):
-            ref = memstore_ref("table", {"visit": 1}, "StructuredDataList")
+            ref = memstore_ref("table", {"visit": 1}, "SliceableList")
             memstore.put([1, 2], ref)
             assert memstore.get(ref, storageClass="FromHook") == (1, 2)
         """
@@ -662,7 +678,7 @@ def test_the_hook_docstring_examples_run(pytester: pytest.Pytester) -> None:
             """
             @pytest.fixture
             def defects_ref(memstore_ref):
-                return memstore_ref("defects", {"instrument": "X"}, "StructuredDataList")
+                return memstore_ref("defects", {"instrument": "X"}, "SliceableList")
             """
         )
     )

@@ -240,7 +240,7 @@ def register(factory):
 
 
 def register_by_mapping(factory):
-    return {"FromCallableMapping": {"inheritsFrom": "StructuredDataList"}}
+    return {"FromCallableMapping": {"inheritsFrom": "SliceableList"}}
 """
 
 ENTRIES = [

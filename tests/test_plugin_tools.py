@@ -11,7 +11,7 @@ import pytest
 
 @pytest.mark.memstore(detect_mutation=True)
 def test_changes_after_put(memstore, memstore_ref):
-    ref = memstore_ref("rows", {"visit": 1}, "StructuredDataList")
+    ref = memstore_ref("rows", {"visit": 1}, "SliceableList")
     rows = [1, 2, 3]
     memstore.put(rows, ref)
     rows.append(4)
@@ -19,7 +19,7 @@ def test_changes_after_put(memstore, memstore_ref):
 @pytest.mark.memstore(detect_mutation=True)
 def test_changes_after_put_then_reads(memstore, memstore_ref):
     from pytest_memstore import DatasetMutatedError
-    ref = memstore_ref("rows", {"visit": 2}, "StructuredDataList")
+    ref = memstore_ref("rows", {"visit": 2}, "SliceableList")
     rows = [1, 2, 3]
     memstore.put(rows, ref)
     rows[1] = 20
@@ -27,7 +27,7 @@ def test_changes_after_put_then_reads(memstore, memstore_ref):
         memstore.get(ref)
 
 def test_changes_without_detection(memstore, memstore_ref):
-    ref = memstore_ref("rows", {"visit": 3}, "StructuredDataList")
+    ref = memstore_ref("rows", {"visit": 3}, "SliceableList")
     rows = [1]
     memstore.put(rows, ref)
     rows.append(2)
@@ -60,7 +60,7 @@ def test_the_ini_option_turns_detection_on_for_every_fixture_store(
         def test_factory_store(memstore_factory, memstore_ref):
             store = memstore_factory()
             rows = [1]
-            store.put(rows, memstore_ref("rows", {"visit": 1}, "StructuredDataList"))
+            store.put(rows, memstore_ref("rows", {"visit": 1}, "SliceableList"))
             rows.append(2)
         """
     )

@@ -36,7 +36,7 @@ N_IDS = 6
 """Size of the pool of dataset IDs; small, so that operations collide."""
 
 _LIST_IDS = frozenset({4, 5})
-"""Pool indexes whose dataset type uses ``StructuredDataList`` (others: dicts)."""
+"""Pool indexes whose dataset type uses ``SliceableList`` (others: dicts)."""
 
 
 # -- operations, as plain data ----------------------------------------------
@@ -173,7 +173,7 @@ class DatastoreMachine(RuleBasedStateMachine):
             "metric", ["instrument", "visit"], factory.getStorageClass("StructuredDataDict")
         )
         list_type = DatasetType(
-            "catalog", ["instrument", "visit"], factory.getStorageClass("StructuredDataList")
+            "catalog", ["instrument", "visit"], factory.getStorageClass("SliceableList")
         )
         self.refs = [
             DatasetRef(

@@ -21,7 +21,7 @@ from pytest_memstore import (
     StorageClassFactory,
     default_storage_classes,
 )
-from pytest_memstore.core.defaults import StructuredDataListDelegate
+from pytest_memstore.core.defaults import SliceableListDelegate
 
 # Things named by dotted strings below: they must live at module level.
 HERE = __name__
@@ -877,14 +877,14 @@ def test_inheritance_is_transitive(inherited: StorageClassFactory) -> None:
 def test_inherit_from_a_registered_storage_class() -> None:
     factory = default_storage_classes()
     factory.addFromConfig(
-        {"StepList": {"inheritsFrom": "StructuredDataList", "parameters": ["step"]}}
+        {"StepList": {"inheritsFrom": "SliceableList", "parameters": ["step"]}}
     )
     stepped = factory.getStorageClass("StepList")
     assert stepped.pytype is list
-    assert type(stepped.delegate()) is StructuredDataListDelegate
+    assert type(stepped.delegate()) is SliceableListDelegate
     assert stepped.parameters == {"slice", "step"}
     assert set(stepped.derivedComponents) == {"counter"}
-    assert stepped.coerce_type((1, 2)) == [1, 2]  # StructuredDataList's converter
+    assert stepped.coerce_type((1, 2)) == [1, 2]  # SliceableList's converter
 
 
 def test_child_converter_given_by_name_wins_over_parent_converter_given_by_type() -> None:

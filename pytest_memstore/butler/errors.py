@@ -24,6 +24,8 @@ __all__ = [
 
 from collections.abc import Iterable
 
+from ..core.errors import DimensionNameError
+
 
 class _PlainMessageKeyError(KeyError):
     """A `KeyError` whose `str` is its message, not the message's repr."""
@@ -38,10 +40,6 @@ class DatasetNotFoundError(LookupError):
 
 class MissingDatasetTypeError(_PlainMessageKeyError):
     """The dataset type is not registered."""
-
-
-class DimensionNameError(_PlainMessageKeyError):
-    """A data ID lacks a dimension of its dataset type."""
 
 
 class ConflictingDefinitionError(Exception):

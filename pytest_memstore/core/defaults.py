@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = [
     "ExampleCompositeDelegate",
     "ExampleMetrics",
-    "StructuredDataListDelegate",
+    "SliceableListDelegate",
     "default_storage_classes",
     "shared_default_storage_classes",
 ]
@@ -41,7 +41,7 @@ def _slice_of(parameters: Mapping[str, Any], storageClass: StorageClass) -> Any:
     return parameters["slice"] if "slice" in parameters else slice(None)
 
 
-class StructuredDataListDelegate(StorageClassDelegate):
+class SliceableListDelegate(StorageClassDelegate):
     """Applies ``slice`` to a list; derives ``counter``, its length."""
 
     def getComponent(self, composite: Any, componentName: str) -> Any:  # noqa: D102
@@ -80,12 +80,13 @@ def _build_defaults() -> StorageClassFactory:
     factory = StorageClassFactory()
     integer = StorageClass("Integer", int)
     dictionary = StorageClass("StructuredDataDict", dict)
-    structured_list = StorageClass(
-        "StructuredDataList",
+    # daf_butler's names keep daf_butler's meaning; the extras have names of their own.
+    sliceable_list = StorageClass(
+        "SliceableList",
         list,
         parameters=("slice",),
         derivedComponents={"counter": integer},
-        delegate=StructuredDataListDelegate,
+        delegate=SliceableListDelegate,
         converters={tuple: list},
     )
     for storageClass in (
@@ -95,12 +96,13 @@ def _build_defaults() -> StorageClassFactory:
         StorageClass("String", str),
         StorageClass("Bytes", bytes, converters={bytearray: bytes}),
         dictionary,
-        structured_list,
+        StorageClass("StructuredDataList", list),
+        sliceable_list,
         StorageClass("Object"),
         StorageClass(
             "ExampleComposite",
             ExampleMetrics,
-            components={"summary": dictionary, "output": dictionary, "data": structured_list},
+            components={"summary": dictionary, "output": dictionary, "data": sliceable_list},
             derivedComponents={"counter": integer},
             delegate=ExampleCompositeDelegate,
             converters={dict: _metrics_from_mapping},

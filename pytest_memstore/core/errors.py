@@ -6,6 +6,7 @@ __all__ = [
     "DatasetMutatedError",
     "DatasetTypeNotSupportedError",
     "DatastoreValidationError",
+    "DimensionNameError",
     "MemstoreError",
 ]
 
@@ -28,6 +29,20 @@ class DatasetTypeNotSupportedError(MemstoreError):
 
 class DatastoreValidationError(MemstoreError):
     """A datastore cannot accept a configuration or a record it was given."""
+
+
+class DimensionNameError(KeyError, ValueError):
+    """A data ID lacks a dimension of its dataset type.
+
+    The one class for this mistake, whether a `DatasetRef` (and so the
+    ``memstore_ref`` fixture) or an `InMemoryButler` finds it. It is a
+    `KeyError`, as daf_butler's class of the same name is, and also a
+    `ValueError`, which is what a `DatasetRef` raised for it before.
+    """
+
+    def __str__(self) -> str:
+        # A KeyError's str is its message's repr; this one reads as a sentence.
+        return str(self.args[0]) if len(self.args) == 1 else super().__str__()
 
 
 _VALUE_WIDTH = 80  # each value shown in a mutation message

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
+from .errors import DimensionNameError
+
 if TYPE_CHECKING:
     from .storage import StorageClass
 
@@ -489,8 +491,9 @@ class DatasetRef:
 
     Raises
     ------
-    ValueError
-        The data ID lacks a dimension of the dataset type.
+    DimensionNameError
+        The data ID lacks a dimension of the dataset type (a `KeyError` and
+        a `ValueError`).
     TypeError
         ``datasetType`` is not a `DatasetType`, or the data ID is invalid.
 
@@ -523,7 +526,7 @@ class DatasetRef:
                 raise TypeError(f"Dataset type {datasetType.name!r}: {err}") from None
         if not datasetType.dimensions.issubset(dataId._items):
             missing = sorted(datasetType.dimensions.difference(dataId._items))
-            raise ValueError(
+            raise DimensionNameError(
                 f"DataId {dataId} of dataset type {datasetType.name!r} lacks the "
                 f"dimension(s) {missing}"
             )
