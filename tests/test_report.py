@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _report_suite import (
+
+from pytest_memstore.report import Report
+from tests._report_suite import (
     COUNT_KEYS,
     EXPECTED,
     EXPECTED_PROBLEMS,
@@ -21,8 +23,6 @@ from _report_suite import (
     write_known_suite,
     write_naming_suite,
 )
-
-from pytest_memstore.report import Report
 
 HEADER = (
     r"^nodeid\s+stores\s+put\s+get\s+missing\s+exists\s+trash\s+emptied\s+forget\s+overwrite"
