@@ -459,7 +459,7 @@ class _SessionFixtures:
     def _factory(self, fixture: str, factory: type[_F], build_one: Callable[..., Any]) -> _F:
         """Return the factory a ``*_factory`` fixture gives, with the marker's defaults."""
         request, item, test = self._setting_up()
-        defaults = {k: v for k, v in _marker_options(item).items() if k in factory._allowed}
+        defaults = {k: v for k, v in _marker_options(item).items() if k in factory.allowed_options}
         defaults.pop("name", None)  # each store built gets a name of its own
 
         def build(**options: Any) -> Any:
