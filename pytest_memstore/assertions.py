@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from .core.difference import MISSING, Difference, _cut, _repr, first_difference
+from .core.difference import MISSING, Difference, cut_to_width, first_difference, safe_repr
 from .core.model import DatasetRef
 from .datastore.counts import OperationCounts
 from .datastore.store import InMemoryDatastore
@@ -86,12 +86,12 @@ def _compared(got_label: str, got: Any, expected_label: str, expected: Any) -> s
     own comparisons.
     """
     whole = _verbosity >= 2
-    got_text, expected_text = _repr(got), _repr(expected)
+    got_text, expected_text = safe_repr(got), safe_repr(expected)
     lines = [
         got_label,
-        "  " + (got_text if whole else _cut(got_text, _WIDTH)),
+        "  " + (got_text if whole else cut_to_width(got_text, _WIDTH)),
         expected_label,
-        "  " + (expected_text if whole else _cut(expected_text, _WIDTH)),
+        "  " + (expected_text if whole else cut_to_width(expected_text, _WIDTH)),
     ]
     cut = not whole and max(len(got_text), len(expected_text)) > _WIDTH
     try:

@@ -133,7 +133,8 @@ class _OptionsFactory(Generic[_Built]):
     """Builds things with default options, checking the options a call gives."""
 
     _where: ClassVar[str]
-    _allowed: ClassVar[frozenset[str]]
+    allowed_options: ClassVar[frozenset[str]]
+    """The option names a call takes."""
 
     def __init__(
         self, build: Callable[..., _Built], defaults: Mapping[str, Any] | None = None
@@ -152,7 +153,7 @@ class _OptionsFactory(Generic[_Built]):
         ValueError
             The ``constraints`` are not valid.
         """
-        check_store_options(options, self._where, self._allowed)
+        check_store_options(options, self._where, self.allowed_options)
         return self._build(**{**self.defaults, **options})
 
 
@@ -168,12 +169,12 @@ class StoreFactory(_OptionsFactory[InMemoryDatastore]):
 
     Notes
     -----
-    Calls take the store options: ``name``, ``constraints``,
-    ``copy_on_put``, ``copy_on_get`` and ``detect_mutation``.
+    Calls take the store options (`allowed_options`): ``name``,
+    ``constraints``, ``copy_on_put``, ``copy_on_get`` and ``detect_mutation``.
     """
 
     _where = "memstore_factory"
-    _allowed = STORE_OPTIONS
+    allowed_options = STORE_OPTIONS
 
 
 class ButlerFactory(_OptionsFactory["InMemoryButler"]):
@@ -190,11 +191,11 @@ class ButlerFactory(_OptionsFactory["InMemoryButler"]):
     Notes
     -----
     Calls take ``run``, ``collections`` and the store options, which
-    configure the butler's datastore.
+    configure the butler's datastore (`allowed_options`).
     """
 
     _where = "memstore_butler_factory"
-    _allowed = BUTLER_OPTIONS
+    allowed_options = BUTLER_OPTIONS
 
 
 class RefFactory:

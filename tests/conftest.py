@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _butler_sides import DafButlerSide, MemstoreSide, Side, make_daf_butler_template
-from _helpers import MakeRef
 
 from pytest_memstore import (
     DatasetId,
@@ -22,6 +20,8 @@ from pytest_memstore import (
     StorageClassFactory,
     default_storage_classes,
 )
+from tests._butler_sides import DafButlerSide, MemstoreSide, Side, make_daf_butler_template
+from tests._helpers import MakeRef
 
 
 @pytest.fixture

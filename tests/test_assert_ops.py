@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _helpers import MakeRef
 
 from pytest_memstore import InMemoryDatastore, assert_ops, expect_ops
 from pytest_memstore.assertions import COUNT_NAMES, operation_totals
 from pytest_memstore.report import COUNT_KEYS
+from tests._helpers import MakeRef
 
 
 def test_the_count_names_are_the_reports() -> None:

@@ -924,6 +924,7 @@ def test_verbosity_assertions_in_the_ini_shows_the_values_whole(
 
 
 def test_vv_reaches_xdist_workers(long_suite: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
     result = long_suite.runpytest_subprocess("-n", "1", "-vv")
     result.assert_outcomes(failed=1)
     output = result.stdout.str()

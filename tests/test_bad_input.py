@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 
 import attrs
 import pytest
-from _helpers import MakeRef, StoreSnapshot, assert_unchanged
 
 from pytest_memstore import (
     DataId,
@@ -33,6 +32,7 @@ from pytest_memstore import (
     StoredMemoryItemInfo,
 )
 from pytest_memstore.tools.store_tools import FAULT_OPERATIONS
+from tests._helpers import MakeRef, StoreSnapshot, assert_unchanged
 
 
 class Boom(Exception):

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 import pytest
-from _helpers import MakeRef
 
 from pytest_memstore import (
     BridgeManager,
@@ -15,6 +14,7 @@ from pytest_memstore import (
     EphemeralBridge,
     InMemoryDatastore,
 )
+from tests._helpers import MakeRef
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _butler_sides import INSTRUMENT, RUN, Side
+
+from tests._butler_sides import INSTRUMENT, RUN, Side
 
 CALEXP = {"instrument": INSTRUMENT, "visit": 42}
 

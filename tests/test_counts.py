@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from _helpers import MakeRef
 
 from pytest_memstore import InMemoryDatastore, OperationCounts
+from tests._helpers import MakeRef
 
 FIELDS = ("put", "get", "get_missing", "exists", "trash", "emptied", "forget", "overwrite",
           "commit", "rollback")

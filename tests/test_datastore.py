@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
-from _helpers import MakeRef, StoreSnapshot, assert_unchanged
 
 from pytest_memstore import (
     BridgeManager,
@@ -23,6 +22,7 @@ from pytest_memstore import (
     StorageClassFactory,
     StoredMemoryItemInfo,
 )
+from tests._helpers import MakeRef, StoreSnapshot, assert_unchanged
 
 DUMMY = {"instrument": "DummyCam", "visit": 1}
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _helpers import MakeRef, StoreSnapshot, assert_unchanged
 from hypothesis import Phase, settings
-from test_state_machine import DatastoreMachine
 
 from pytest_memstore import (
     DatasetMutatedError,
@@ -17,6 +15,8 @@ from pytest_memstore import (
     StorageClass,
     StorageClassFactory,
 )
+from tests._helpers import MakeRef, StoreSnapshot, assert_unchanged
+from tests.test_state_machine import DatastoreMachine
 
 
 class Boom(Exception):

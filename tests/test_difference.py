@@ -12,6 +12,7 @@ import pytest
 
 from pytest_memstore import ExampleMetrics
 from pytest_memstore.assertions import MISSING, Difference, first_difference
+from pytest_memstore.core.difference import cut_to_width, safe_repr, set_repr
 
 
 def long_lists(at: int, got: Any = 7, expected: Any = 8) -> tuple[list[Any], list[Any]]:
@@ -255,3 +256,25 @@ def test_describe_cuts_each_value_to_the_width() -> None:
     assert difference is not None
     assert difference.describe() == f"got {'x' * 500!r}, expected {'y' * 500!r}"
     assert difference.describe(20) == f"got {('x' * 500)!r:.17}..., expected {('y' * 500)!r:.17}..."
+
+
+class BrokenRepr:
+    def __repr__(self) -> str:
+        raise ValueError("no repr")
+
+
+def test_safe_repr_names_the_type_when_repr_raises() -> None:
+    assert safe_repr([1, "a"]) == "[1, 'a']"
+    assert safe_repr(BrokenRepr()) == "<BrokenRepr: repr raised ValueError>"
+
+
+def test_cut_to_width_keeps_short_text_and_ends_cut_text_in_dots() -> None:
+    assert cut_to_width("abcdef", None) == "abcdef"
+    assert cut_to_width("abcdef", 6) == "abcdef"
+    assert cut_to_width("abcdefg", 6) == "abc..."
+
+
+def test_set_repr_is_sorted_even_when_the_elements_do_not_compare() -> None:
+    assert set_repr(frozenset({3, 1, 2}), None) == "{1, 2, 3}"
+    assert set_repr(frozenset({"b", 1}), None) == "{'b', 1}"  # by repr: "'b'" < "1"
+    assert set_repr(frozenset(range(100)), 12) == "{0, 1, 2,..."

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from _helpers import MakeRef, StoreSnapshot, assert_unchanged
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +18,7 @@ from pytest_memstore import (
     format_operation_log,
 )
 from pytest_memstore.tools.store_tools import FAULT_OPERATIONS
+from tests._helpers import MakeRef, StoreSnapshot, assert_unchanged
 
 
 class Boom(Exception):

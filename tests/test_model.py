@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import copy
+import os
 import pickle
 import re
+import subprocess
+import sys
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -606,3 +609,68 @@ def test_memstore_ref_given_a_string_data_id_says_a_data_id_is_a_mapping() -> No
     make = RefFactory(default_storage_classes())
     with pytest.raises(TypeError, match=r"A data ID is a mapping.*\{'visit': 1\}.*'visit=1'"):
         make("x", "visit=1")  # type: ignore[arg-type]
+
+
+# -- processes -----------------------------------------------------------------
+
+MAKE_REFS = """
+from pytest_memstore import DatasetRef, DatasetType, InMemoryDatastore, default_storage_classes
+
+classes = default_storage_classes()
+metric = DatasetType("metric", {"visit"}, classes.getStorageClass("StructuredDataDict"))
+
+def new_ids(count):
+    return [DatasetRef(metric, {"visit": 1}, "run").id for _ in range(count)]
+"""
+
+
+def run_python(script: str) -> str:
+    """Run ``script`` in a fresh interpreter; return what it printed."""
+    return subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def test_the_package_works_where_os_has_no_register_at_fork() -> None:
+    """As on Windows: importing the package, the plugin and the model must not fail.
+
+    ``os.fork`` goes too, as it is not there either: the standard library's
+    ``random`` calls ``register_at_fork`` only where there is ``fork``.
+    """
+    output = run_python(
+        "import os\n"
+        "del os.register_at_fork, os.fork\n"
+        "import pytest_memstore.plugin\n"
+        + MAKE_REFS
+        + """
+ids = new_ids(1000)
+assert len(set(ids)) == 1000 and {id.version for id in ids} == {4}, ids[:3]
+store = InMemoryDatastore(storageClasses=classes)
+ref = DatasetRef(metric, {"visit": 2}, "run")
+store.put({"x": 1}, ref)
+assert store.get(ref) == {"x": 1}
+print("ok")
+"""
+    )
+    assert output == "ok\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this platform")
+def test_a_forked_child_does_not_repeat_its_parents_ids() -> None:
+    # In a fresh interpreter: forking this one, which may run threads, warns.
+    output = run_python(
+        MAKE_REFS
+        + """
+import os
+reader, writer = os.pipe()
+pid = os.fork()
+if pid == 0:
+    os.write(writer, " ".join(str(id) for id in new_ids(5)).encode())
+    os._exit(0)
+os.waitpid(pid, 0)
+child = os.read(reader, 10_000).decode().split()
+parent = [str(id) for id in new_ids(5)]
+print(len(child), len(set(child) & set(parent)))
+"""
+    )
+    assert output == "5 0\n"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from _helpers import StoreSnapshot, assert_unchanged
 
 from pytest_memstore import (
     DatasetRef,
@@ -16,6 +15,7 @@ from pytest_memstore import (
     StorageClassDelegate,
     default_storage_classes,
 )
+from tests._helpers import StoreSnapshot, assert_unchanged
 
 DIMENSIONS = {"instrument", "visit"}
 DATA_ID = {"instrument": "DummyCam", "visit": 1}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from _helpers import MakeRef
 
 from pytest_memstore import (
     InMemoryDatastore,
@@ -14,6 +13,7 @@ from pytest_memstore import (
     format_operation_log,
 )
 from pytest_memstore.tools.store_tools import DEFAULT_LOG_SIZE, format_operation_logs
+from tests._helpers import MakeRef
 
 
 class Boom(Exception):

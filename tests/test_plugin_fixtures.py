@@ -321,14 +321,14 @@ def test_fixtures_are_listed_as_function_scoped(pytester: pytest.Pytester) -> No
     result = pytester.runpytest("--fixtures")
     result.stdout.fnmatch_lines(
         [
-            "*fixtures defined from pytest_memstore.plugin*",
-            "memstore_storage_classes -- *plugin.py:*",
+            "*fixtures defined from pytest_memstore.fixtures*",
+            "memstore_storage_classes -- *fixtures.py:*",
             "    Storage classes for this test*",
-            "memstore -- *plugin.py:*",
+            "memstore -- *fixtures.py:*",
             "    A fresh `InMemoryDatastore`*",
-            "memstore_factory -- *plugin.py:*",
+            "memstore_factory -- *fixtures.py:*",
             "    Build more stores for this test*",
-            "memstore_ref -- *plugin.py:*",
+            "memstore_ref -- *fixtures.py:*",
             "    Build resolved refs*",
         ]
     )

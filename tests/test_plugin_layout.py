@@ -1,4 +1,5 @@
-"""plugin.py only wires: config loading and report writing live with their concepts."""
+"""plugin.py only wires: fixtures, session state and report roles, config loading and
+report writing live with their concepts."""
 
 from __future__ import annotations
 
@@ -12,17 +13,20 @@ import pytest_memstore
 from pytest_memstore.core.entries import EntryError, add_entry, storage_classes_from_entries
 from pytest_memstore.report import Report
 
-PLUGIN = Path(pytest_memstore.__file__).parent / "plugin.py"
+PACKAGE = Path(pytest_memstore.__file__).parent
+PLUGIN = PACKAGE / "plugin.py"
+PYTEST_FACING = ("plugin.py", "fixtures.py", "session.py")
 
 
-def _plugin_tree() -> ast.Module:
-    return ast.parse(PLUGIN.read_text(encoding="utf-8"))
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
-def test_the_plugin_imports_no_private_name_of_another_module() -> None:
+@pytest.mark.parametrize("module", PYTEST_FACING)
+def test_the_plugin_imports_no_private_name_of_another_module(module: str) -> None:
     private = [
         f"{node.module}.{alias.name}"
-        for node in ast.walk(_plugin_tree())
+        for node in ast.walk(_tree(PACKAGE / module))
         if isinstance(node, ast.ImportFrom)
         for alias in node.names
         if alias.name.startswith("_")
@@ -30,15 +34,44 @@ def test_the_plugin_imports_no_private_name_of_another_module() -> None:
     assert private == []
 
 
-def test_the_plugin_neither_loads_entries_nor_lays_out_json() -> None:
+@pytest.mark.parametrize("module", PYTEST_FACING)
+def test_the_plugin_neither_loads_entries_nor_lays_out_json(module: str) -> None:
+    path = PACKAGE / module
     defined = {
-        node.name for node in ast.walk(_plugin_tree())
+        node.name for node in ast.walk(_tree(path))
         if isinstance(node, ast.FunctionDef)
     }
     assert not defined & {"_add_ini_entry", "_json_text"}
-    source = PLUGIN.read_text(encoding="utf-8")
+    source = path.read_text(encoding="utf-8")
     for concept in ("addFromConfig", "json.dumps", "import_dotted", "write_text"):
         assert concept not in source, concept
+
+
+def test_the_plugin_module_defines_no_class_and_no_fixture() -> None:
+    """Fixtures and per-test policy live in fixtures.py, session state in session.py."""
+    tree = _tree(PLUGIN)
+    assert [node.name for node in tree.body if isinstance(node, ast.ClassDef)] == []
+    decorators = [
+        ast.unparse(decorator)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        for decorator in node.decorator_list
+    ]
+    assert not [name for name in decorators if "fixture" in name], decorators
+
+
+def test_the_session_module_needs_pytest_only_for_type_checking() -> None:
+    runtime_imports = [
+        alias.name
+        for node in _tree(PACKAGE / "session.py").body
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    ] + [
+        node.module or ""
+        for node in _tree(PACKAGE / "session.py").body
+        if isinstance(node, ast.ImportFrom)
+    ]
+    assert not [name for name in runtime_imports if name.split(".")[0] in {"pytest", "_pytest"}]
 
 
 def test_entries_load_in_order_over_the_defaults(tmp_path: Path) -> None:

@@ -213,6 +213,7 @@ def test_unknown_marker_key_under_xdist_fails_naming_it(pytester: pytest.Pyteste
     also gives the worker session a stop reason, which the controller shows:
     the run ends ``INTERRUPTED`` with the message, not ``USAGE_ERROR``.
     """
+    pytest.importorskip("xdist")
     pytester.makepyfile(test_misspelt=MISSPELT)
     result = pytester.runpytest_subprocess("-n", "2")
     assert result.ret == pytest.ExitCode.INTERRUPTED

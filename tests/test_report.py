@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _report_suite import (
+
+from pytest_memstore.report import Report
+from tests._report_suite import (
     COUNT_KEYS,
     EXPECTED,
     EXPECTED_PROBLEMS,
@@ -21,8 +23,6 @@ from _report_suite import (
     write_known_suite,
     write_naming_suite,
 )
-
-from pytest_memstore.report import Report
 
 HEADER = (
     r"^nodeid\s+stores\s+put\s+get\s+missing\s+exists\s+trash\s+emptied\s+forget\s+overwrite"
@@ -268,7 +268,7 @@ def test_no_report_bookkeeping_without_the_flags(known: pytest.Pytester) -> None
     known.makeconftest(
         """
         import pytest
-        from pytest_memstore import plugin, report
+        from pytest_memstore import fixtures, report
 
         def boom(*args, **kwargs):
             raise AssertionError("report bookkeeping ran without the flags")
@@ -276,7 +276,7 @@ def test_no_report_bookkeeping_without_the_flags(known: pytest.Pytester) -> None
         @pytest.fixture(scope="session", autouse=True)
         def no_bookkeeping():
             with pytest.MonkeyPatch.context() as mp:
-                mp.setattr(plugin, "_finish", boom)
+                mp.setattr(fixtures, "_finish", boom)
                 mp.setattr(report.TestUsage, "summarize", boom)
                 mp.setattr(report.Report, "add", boom)
                 yield

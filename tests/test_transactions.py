@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from _helpers import MakeRef, StoreSnapshot, assert_unchanged
 
 from pytest_memstore import (
     DatasetRef,
@@ -11,6 +10,7 @@ from pytest_memstore import (
     InMemoryDatastore,
     StoredMemoryItemInfo,
 )
+from tests._helpers import MakeRef, StoreSnapshot, assert_unchanged
 
 
 class Boom(Exception):

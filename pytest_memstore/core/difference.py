@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["MISSING", "Difference", "first_difference"]
+__all__ = ["MISSING", "Difference", "cut_to_width", "first_difference", "safe_repr", "set_repr"]
 
 import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
@@ -73,7 +73,7 @@ class Difference:
         """
         if self.kind == "set":
             sides = [
-                f"only {side} has {_set_text(items, width)}"
+                f"only {side} has {set_repr(items, width)}"
                 for side, items in (("got", self.got), ("expected", self.expected))
                 if items
             ]
@@ -91,7 +91,7 @@ class Difference:
         length = "" if self.lengths is None else f" (length {self.lengths[side == 'expected']})"
         if value is MISSING:
             return "has no such key" if self.kind == "key" else f"has no item{length}"
-        text = _cut(_repr(value), width)
+        text = cut_to_width(safe_repr(value), width)
         if show_type:
             return f"{text} ({type(value).__qualname__})"
         return text + length
@@ -234,20 +234,41 @@ def _fields(
     return None
 
 
-def _repr(value: Any) -> str:
+def safe_repr(value: Any) -> str:
+    """Return ``repr(value)``, or a placeholder naming the type if that raises.
+
+    A broken or too deeply nested ``repr`` must not hide the failure that is
+    being described: the placeholder reads ``<Type: repr raised Error>``.
+    """
     try:
         return repr(value)
-    except Exception as err:  # a broken or too deeply nested repr must not hide the failure
+    except Exception as err:
         return f"<{type(value).__qualname__}: repr raised {type(err).__name__}>"
 
 
-def _cut(text: str, width: int | None) -> str:
+def cut_to_width(text: str, width: int | None) -> str:
+    """Return ``text``, cut to ``width`` characters ending in ``...`` if it is longer.
+
+    Parameters
+    ----------
+    text : `str`
+        The text to show.
+    width : `int` or `None`
+        The most characters to keep, the ``...`` included (at least 3);
+        `None` keeps the whole text.
+    """
     return text if width is None or len(text) <= width else text[: width - 3] + "..."
 
 
-def _set_text(items: frozenset[Any], width: int | None) -> str:
+def set_repr(items: frozenset[Any], width: int | None) -> str:
+    """Return ``{a, b, ...}`` for a set, its elements in a stable order, cut to ``width``.
+
+    The elements are sorted, or sorted by their `safe_repr` when they do
+    not compare, so the same set always reads the same, whatever its hash
+    order. ``width`` is as for `cut_to_width`.
+    """
     try:
         ordered: list[Any] = sorted(items)
     except TypeError:
-        ordered = sorted(items, key=_repr)
-    return _cut("{" + ", ".join(_repr(item) for item in ordered) + "}", width)
+        ordered = sorted(items, key=safe_repr)
+    return cut_to_width("{" + ", ".join(safe_repr(item) for item in ordered) + "}", width)

@@ -12,7 +12,7 @@ __all__ = [
 
 from typing import Any
 
-from .difference import MISSING, Difference, _cut, _repr, _set_text
+from .difference import MISSING, Difference, cut_to_width, safe_repr, set_repr
 
 
 class MemstoreError(RuntimeError):
@@ -132,7 +132,7 @@ def describe_change(difference: Difference, width: int | None = _VALUE_WIDTH) ->
     now, before = difference.got, difference.expected
     if difference.kind == "set":
         parts = [
-            f"{label} {_set_text(items, width)}"
+            f"{label} {set_repr(items, width)}"
             for label, items in (("added", now), ("removed", before))
             if items
         ]
@@ -143,9 +143,9 @@ def describe_change(difference: Difference, width: int | None = _VALUE_WIDTH) ->
             f" (length {difference.lengths[1]} -> {difference.lengths[0]})"
         )
         if now is MISSING:
-            return f"{what} removed, was {_cut(_repr(before), width)}{lengths}"
-        return f"{what} added, now {_cut(_repr(now), width)}{lengths}"
-    was, is_now = _cut(_repr(before), width), _cut(_repr(now), width)
+            return f"{what} removed, was {cut_to_width(safe_repr(before), width)}{lengths}"
+        return f"{what} added, now {cut_to_width(safe_repr(now), width)}{lengths}"
+    was, is_now = cut_to_width(safe_repr(before), width), cut_to_width(safe_repr(now), width)
     if type(now) is not type(before):
         was += f" ({type(before).__qualname__})"
         is_now += f" ({type(now).__qualname__})"

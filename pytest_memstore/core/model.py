@@ -33,9 +33,11 @@ _set_field = object.__setattr__
 # Random bits for dataset IDs. A private generator, seeded from os.urandom,
 # so that tools which re-seed the global ``random`` per test (pytest-randomly)
 # cannot make two tests hand out the same IDs; re-seeded after a fork so that
-# child processes do not repeat their parent's IDs.
+# child processes do not repeat their parent's IDs (where there is fork: not
+# on Windows, whose os module has no register_at_fork).
 _id_bits = random.Random()
-os.register_at_fork(after_in_child=_id_bits.seed)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_id_bits.seed)
 _getrandbits = _id_bits.getrandbits
 
 

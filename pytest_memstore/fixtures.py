@@ -1,0 +1,357 @@
+"""The fixtures, and what they do for each test: options, shared state, the end-of-test checks.
+
+`SessionFixtures` holds the fixtures of one session; the plugin registers it
+at configure time. A test's ``memstore*`` fixtures share one `_TestState`:
+its storage classes and the stores it built. When a test that built stores
+ends, `_finish` applies the session's policy to them: it raises for changed
+stored objects, adds the test's row to the report, and fails the test in
+strict mode if it left problems.
+"""
+
+from __future__ import annotations
+
+__all__ = ["FailureLogs", "SessionFixtures", "check_markers"]
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+import pytest
+
+from .core.model import DatasetType
+from .core.storage import StorageClass, StorageClassFactory
+from .datastore.store import InMemoryDatastore
+from .factories import (
+    BUTLER_OPTIONS,
+    STORE_OPTIONS,
+    ButlerFactory,
+    RefFactory,
+    StoreFactory,
+    check_store_options,
+)
+from .report import TestUsage
+from .session import SessionState, is_xdist_worker
+from .tools.store_tools import format_operation_logs
+
+if TYPE_CHECKING:
+    from .butler.butler import InMemoryButler
+
+_F = TypeVar("_F", StoreFactory, ButlerFactory)
+
+
+def check_markers(session: pytest.Session, items: list[pytest.Item]) -> None:
+    """Check the options of every ``memstore`` marker of the collected tests.
+
+    Raises
+    ------
+    pytest.UsageError
+        A marker has positional arguments, an unknown option or a bad
+        value; the message names the test. On an xdist worker, the session
+        also gets it as its stop reason: the controller never sees a
+        worker's `pytest.UsageError`, but shows a stop reason.
+    """
+    for item in items:
+        for marker in item.iter_markers("memstore"):
+            try:
+                _check_marker(marker, item.nodeid)
+            except pytest.UsageError as err:
+                if is_xdist_worker(session.config):
+                    session.shouldstop = str(err)
+                raise
+
+
+def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
+    if marker.args:
+        raise pytest.UsageError(
+            f"{nodeid}: @pytest.mark.memstore takes keyword options only "
+            f"({', '.join(sorted(BUTLER_OPTIONS))}); got positional {marker.args!r}"
+        )
+    try:
+        check_store_options(marker.kwargs, f"{nodeid}: @pytest.mark.memstore", BUTLER_OPTIONS)
+    except (TypeError, ValueError) as err:
+        raise pytest.UsageError(str(err)) from None
+
+
+def _marker_options(item: pytest.Item) -> dict[str, Any]:
+    marker = item.get_closest_marker("memstore")
+    if marker is None:
+        return {}
+    _check_marker(marker, item.nodeid)
+    return dict(marker.kwargs)
+
+
+def _finish(state: SessionState, item: pytest.Item, usage: TestUsage) -> None:
+    """End a test that built tracked stores: the session's checks, then its report row.
+
+    Changed stored objects that no ``get`` raised for are raised here (the
+    first, with how many more); in strict mode, the test's problems fail it.
+    The stores are let go: the item lives all session. Runs as a finalizer
+    of the test, so what it raises is an error at teardown.
+    """
+    if not usage.stores:
+        return
+    mutations = usage.mutations()
+    unraised = [error for _, error in mutations if not error.already_raised]
+    counts: dict[str, int] = {}
+    problems: list[tuple[str, str]] = []
+    if state.report_types or state.strict:
+        counts, problems = usage.summarize(state.repeated_get_threshold, mutations)
+    failing = bool(unraised) or (state.strict and bool(problems))
+    if failing and state.log_size:
+        usage.failure_log = format_operation_logs(usage.stores)
+    usage.stores.clear()  # the item lives all session: do not keep its stores' data alive
+    if state.report_types:
+        state.report.add(item.nodeid, counts, problems)
+    if unraised:
+        first = unraised[0]
+        if len(unraised) > 1:
+            first.args = (f"{first.args[0]}\n({len(unraised) - 1} more changed)",)
+        raise first
+    if state.strict and problems:
+        details = "\n  ".join(f"[{kind}] {message}" for kind, message in problems)
+        pytest.fail(f"memstore strict mode: {item.nodeid} left\n  {details}", pytrace=False)
+
+
+@attrs.define
+class _TestState:
+    """What one test's fixtures share: its storage classes and tracked stores."""
+
+    storage_classes: StorageClassFactory
+    usage: TestUsage | None = None
+    factory_calls: dict[str, int] = attrs.Factory(dict)
+
+    def next_label(self, fixture: str) -> str:
+        """Return ``fixture#N`` for the N-th store a factory fixture builds in this test."""
+        calls = self.factory_calls[fixture] = self.factory_calls.get(fixture, 0) + 1
+        return f"{fixture}#{calls}"
+
+
+_STORE_FIXTURES = frozenset(
+    {"memstore", "memstore_factory", "memstore_butler", "memstore_butler_factory"}
+)
+_DEFAULT_RUN = "memstore"
+
+
+def _split_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split marker or factory options into the store's and the butler's own."""
+    store = {k: v for k, v in options.items() if k in STORE_OPTIONS}
+    butler = {k: v for k, v in options.items() if k not in STORE_OPTIONS}
+    return store, butler
+
+
+class SessionFixtures:
+    """The fixtures, bound to one session; registered by `pytest_configure`.
+
+    No fixture takes ``request``: in pytest 9 that is some 75 more Python
+    calls in every test's setup. The plugin learns the running test from
+    ``pytest_runtest_setup``, which is where function-scoped fixtures are
+    set up, and the request of the store- and butler-building fixtures (for
+    the ``*_created`` hooks) from pytest's public ``pytest_fixture_setup``
+    hook, called just before each fixture runs.
+    """
+
+    def __init__(self, state: SessionState) -> None:
+        self.state = state
+        self.item: pytest.Item | None = None
+        self.test: _TestState | None = None
+        self.request: pytest.FixtureRequest | None = None
+        # Factories after the register hook: by directory (the hook's scope),
+        # and by parent node, which is cheaper to look up than a path.
+        self.shared_by_dir: dict[Path, StorageClassFactory] = {}
+        self.shared_by_parent: dict[object, StorageClassFactory] = {}
+        self.dataset_types: dict[tuple[str, frozenset[str], StorageClass], DatasetType] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> None:
+        """Keep the request of a store-building fixture, for its ``*_created`` hook calls.
+
+        Returning `None` leaves the setup itself to pytest.
+        """
+        if fixturedef.argname in _STORE_FIXTURES:
+            self.request = request
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Note the test whose fixtures are set up next; its state is made on first use."""
+        self.item = item
+        self.test = None
+
+    def _setting_up(self) -> tuple[pytest.FixtureRequest | None, pytest.Item, _TestState]:
+        """Return what a store-building fixture works with: its request, the test, its state.
+
+        The request is taken: it belongs to the fixture being set up now.
+        """
+        request, self.request = self.request, None
+        item = self._current()
+        return request, item, self._test_state(item)
+
+    def _current(self) -> pytest.Item:
+        item = self.item
+        if item is None:
+            raise RuntimeError("memstore fixtures are only available to running tests")
+        return item
+
+    def _shared_storage_classes(self, item: pytest.Item) -> StorageClassFactory:
+        """Return the factory shared by the tests of ``item``'s directory."""
+        factory = self.shared_by_parent.get(item.parent)
+        if factory is None:
+            by_dir = self.shared_by_dir
+            directory = item.path.parent
+            factory = by_dir.get(directory)
+            if factory is None:
+                factory = self.state.base_storage_classes.copy()
+                item.ihook.pytest_memstore_register_storage_classes(factory=factory)
+                by_dir[directory] = factory
+            self.shared_by_parent[item.parent] = factory
+        return factory
+
+    def _test_state(self, item: pytest.Item) -> _TestState:
+        test = self.test
+        if test is None:
+            test = self.test = _TestState(self._shared_storage_classes(item).copy())
+        return test
+
+    def _build_store(
+        self,
+        request: pytest.FixtureRequest | None,
+        item: pytest.Item,
+        test: _TestState,
+        options: Mapping[str, Any],
+        label: str,
+    ) -> InMemoryDatastore:
+        state = self.state
+        if state.tracking:
+            options = {**state.store_defaults, **options}
+        store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
+        if state.tracking or options.get("detect_mutation"):
+            usage = test.usage
+            if usage is None:
+                usage = test.usage = TestUsage()
+                item.addfinalizer(lambda: _finish(state, item, usage))
+            usage.stores.append((options.get("name") or label, store))
+        if item.config.hook.pytest_memstore_store_created.get_hookimpls():
+            item.ihook.pytest_memstore_store_created(
+                store=store, request=_request_for_hook(request, "store_created")
+            )
+        return store
+
+    @pytest.fixture
+    def memstore_storage_classes(self) -> StorageClassFactory:
+        """Storage classes for this test: defaults, ini entries and hook additions.
+
+        Each test gets its own copy, shared with its ``memstore*`` fixtures:
+        registering in it changes nothing for other tests.
+        """
+        return self._test_state(self._current()).storage_classes
+
+    def _build_butler(
+        self,
+        request: pytest.FixtureRequest | None,
+        item: pytest.Item,
+        test: _TestState,
+        options: Mapping[str, Any],
+        label: str,
+    ) -> InMemoryButler:
+        from .butler.butler import InMemoryButler
+
+        store_options, butler_options = _split_options(options)
+        store = self._build_store(request, item, test, store_options, label)
+        butler = InMemoryButler(
+            run=butler_options.get("run", _DEFAULT_RUN),
+            collections=butler_options.get("collections"),
+            datastore=store,
+            storageClasses=test.storage_classes,
+        )
+        if item.config.hook.pytest_memstore_butler_created.get_hookimpls():
+            item.ihook.pytest_memstore_butler_created(
+                butler=butler, request=_request_for_hook(request, "butler_created")
+            )
+        return butler
+
+    @pytest.fixture
+    def memstore(self) -> InMemoryDatastore:
+        """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
+        request, item, test = self._setting_up()
+        options, _ = _split_options(_marker_options(item))
+        return self._build_store(request, item, test, options, "memstore")
+
+    @pytest.fixture
+    def memstore_butler(self) -> InMemoryButler:
+        """A fresh `InMemoryButler` over a fresh store, with run ``"memstore"``.
+
+        ``@pytest.mark.memstore(run=..., collections=...)`` sets its run and
+        default collections; the marker's other options configure its store.
+        """
+        request, item, test = self._setting_up()
+        return self._build_butler(request, item, test, _marker_options(item), "memstore_butler")
+
+    @pytest.fixture
+    def memstore_butler_factory(self) -> ButlerFactory:
+        """Build more butlers for this test: ``memstore_butler_factory(**options)``.
+
+        Each gets a store of its own. The marker's options but ``name`` are
+        the defaults; every store built is counted in the report.
+        """
+        return self._factory("memstore_butler_factory", ButlerFactory, self._build_butler)
+
+    @pytest.fixture
+    def memstore_factory(self) -> StoreFactory:
+        """Build more stores for this test: ``memstore_factory(**options)``.
+
+        The ``memstore`` marker's store options but ``name`` are the
+        defaults; every store built is counted in the report.
+        """
+        return self._factory("memstore_factory", StoreFactory, self._build_store)
+
+    def _factory(self, fixture: str, factory: type[_F], build_one: Callable[..., Any]) -> _F:
+        """Return the factory a ``*_factory`` fixture gives, with the marker's defaults."""
+        request, item, test = self._setting_up()
+        defaults = {k: v for k, v in _marker_options(item).items() if k in factory.allowed_options}
+        defaults.pop("name", None)  # each store built gets a name of its own
+
+        def build(**options: Any) -> Any:
+            return build_one(request, item, test, options, test.next_label(fixture))
+
+        return factory(build, defaults)
+
+    @pytest.fixture
+    def memstore_ref(self) -> RefFactory:
+        """Build resolved refs: ``memstore_ref("metric", {"visit": 1}, "StructuredDataDict")``.
+
+        Storage class names resolve through ``memstore_storage_classes``.
+        """
+        return RefFactory(self._test_state(self._current()).storage_classes, self.dataset_types)
+
+
+def _request_for_hook(
+    request: pytest.FixtureRequest | None, hook: str
+) -> pytest.FixtureRequest:
+    if request is None:
+        raise RuntimeError(
+            f"pytest_memstore_{hook}: no fixture request to pass; another plugin's "
+            "pytest_fixture_setup set up the fixture by itself"
+        )
+    return request
+
+
+class FailureLogs:
+    """Attaches the fixture stores' operation logs to a failing test's report.
+
+    Registered only when ``memstore_log_size`` is above 0.
+    """
+
+    def __init__(self, fixtures: SessionFixtures) -> None:
+        self.fixtures = fixtures
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item) -> Any:
+        """Add a ``memstore operations`` section to the report of a failing phase."""
+        report = yield
+        test = self.fixtures.test
+        if report.failed and test is not None and test.usage is not None:
+            usage = test.usage
+            text = usage.failure_log or format_operation_logs(usage.stores)
+            if text:
+                report.sections.append(("memstore operations", text))
+        return report
