@@ -133,7 +133,7 @@ def _check_flag(value: object, name: str, where: str) -> None:
 def _stored_form(ref: DatasetRef, storageClass: StorageClass, obj: Any) -> Any:
     """Return ``obj`` as `put` stores it: as is when it has the storage class's type."""
     if type(storageClass) is StorageClass:
-        pytype = storageClass._resolved_pytype
+        pytype = storageClass.resolved_pytype
     else:
         pytype = storageClass.pytype
     if pytype is not None and isinstance(obj, pytype):
@@ -293,12 +293,12 @@ class InMemoryDatastore:
             )
         if "." in datasetType.name:
             raise ValueError(f"Cannot put {ref}: it is a component; put its composite instead")
-        storageClass = datasetType._storageClass if type(datasetType) is DatasetType else None
+        storageClass = datasetType.storageClass_object if type(datasetType) is DatasetType else None
         if storageClass is None:
             storageClass = self._storage_class_for(ref, "put")
         # _stored_form, written out: a call costs a put a few percent.
         if type(storageClass) is StorageClass:
-            pytype = storageClass._resolved_pytype
+            pytype = storageClass.resolved_pytype
         else:
             pytype = storageClass.pytype
         if pytype is not None and isinstance(inMemoryDataset, pytype):
@@ -530,7 +530,7 @@ class InMemoryDatastore:
                     and parameters is None
                     and storageClass is None
                     and record.storageClass is (
-                        datasetType._storageClass
+                        datasetType.storageClass_object
                         if type(datasetType) is DatasetType
                         else datasetType.storageClass
                     )
@@ -627,7 +627,7 @@ class InMemoryDatastore:
             # daf_butler's dataset type resolves its own storage class.
             foreign: StorageClass = datasetType.storageClass
             return foreign
-        storageClass = datasetType._storageClass
+        storageClass = datasetType.storageClass_object
         if storageClass is None:
             storageClass = self._named_storage_class(ref, datasetType.storageClass_name, verb)
         return storageClass
