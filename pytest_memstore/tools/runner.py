@@ -56,17 +56,6 @@ class ToolsMixin(_DatastoreBase):
             transaction = transaction.parent
         return depth
 
-    def _inject(self, verb: str, refs: list[RefLike], depth: int) -> None:
-        """Raise the exception of the first armed fault this call matches, if any."""
-        tools = self._tools
-        if not tools.faults:
-            return
-        with self._lock:
-            error = tools.fault_for(verb, refs, self.name)
-        if error is not None:
-            tools.record(verb, refs[0] if refs else None, error, depth, injected=True)
-            raise error
-
     def _traced(
         self,
         verb: str,
@@ -78,17 +67,23 @@ class ToolsMixin(_DatastoreBase):
     ) -> _Result:
         """Return ``operation(*args)``, run as the store's operation ``verb``.
 
-        A fault armed for ``verb`` that matches ``refs`` raises first, before
-        anything changes (``refs`` `None`: no fault applies); a failure of
-        the operation is logged against ``first``, then propagates. Logging
-        a success is left to the caller, which knows what to say about it.
+        The first fault armed for ``verb`` that matches ``refs`` raises
+        before anything changes, and is logged as injected (``refs`` `None`:
+        no fault applies); a failure of the operation is logged against
+        ``first``, then propagates. Logging a success is left to the caller,
+        which knows what to say about it.
         """
-        if refs is not None:
-            self._inject(verb, refs, depth)
+        tools = self._tools
+        if refs is not None and tools.faults:
+            with self._lock:
+                error = tools.fault_for(verb, refs, self.name)
+            if error is not None:
+                tools.record(verb, refs[0] if refs else None, error, depth, injected=True)
+                raise error
         try:
             return operation(*args)
         except BaseException as err:
-            self._tools.record(verb, first, err, depth)
+            tools.record(verb, first, err, depth)
             raise
 
     def _parents(self, refs: Iterable[RefLike]) -> list[DatasetId]:
@@ -244,10 +239,11 @@ class ToolsMixin(_DatastoreBase):
 
     def exists(self, ref: RefLike) -> bool:
         """Answer as `InMemoryDatastore.exists` does, with faults and log."""
+        tools = self._tools
         depth = self._depth()
-        refs = [ref] if is_ref(ref) else None
+        refs = [ref] if tools.faults and is_ref(ref) else None
         found = self._traced("exists", refs, ref, depth, super().exists, ref)
-        self._tools.record("exists", ref, None, depth, "" if found else "not stored")
+        tools.record("exists", ref, None, depth, "" if found else "not stored")
         return found
 
     def trash(self, ref: RefLike | Iterable[RefLike], ignore_errors: bool = False) -> None:
@@ -313,13 +309,12 @@ class ToolsMixin(_DatastoreBase):
 
     def transfer(self, inputDatastore: Any, ref: RefLike) -> None:
         """Transfer as `InMemoryDatastore.transfer` does, with faults and log."""
+        tools = self._tools
         depth = self._depth()
-        refs = [ref] if is_ref(ref) else None
+        refs = [ref] if tools.faults and is_ref(ref) else None
         self._traced("transfer", refs, ref, depth, super().transfer, inputDatastore, ref)
         source = getattr(inputDatastore, "name", None)
-        self._tools.record(
-            "transfer", ref, None, depth, "" if source is None else f"from {source}"
-        )
+        tools.record("transfer", ref, None, depth, "" if source is None else f"from {source}")
 
     @contextmanager
     def transaction(self) -> Iterator[DatastoreTransaction]:
