@@ -1,8 +1,8 @@
 """Test tools a datastore can turn on: operation log, injected faults, mutation detection.
 
 The datastore keeps their state in one `StoreTools` object, which exists only
-once a tool is on; `pytest_memstore.datastore` runs the tools around its
-operations. Nothing here imports pytest.
+once a tool is on; `pytest_memstore.tools.runner` runs the tools around the
+datastore's operations. Nothing here imports pytest.
 """
 
 from __future__ import annotations
