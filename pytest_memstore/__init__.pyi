@@ -4,12 +4,14 @@
 
 from .core.defaults import ExampleMetrics as ExampleMetrics, default_storage_classes as default_storage_classes
 from .core.errors import DatasetMutatedError as DatasetMutatedError, DatasetTypeNotSupportedError as DatasetTypeNotSupportedError, DatastoreValidationError as DatastoreValidationError, DimensionNameError as DimensionNameError, MemstoreError as MemstoreError
+from .core.foreign import RefLike as RefLike
 from .core.model import DataId as DataId, DatasetId as DatasetId, DatasetRef as DatasetRef, DatasetType as DatasetType
 from .core.storage import StorageClass as StorageClass, StorageClassDelegate as StorageClassDelegate, StorageClassFactory as StorageClassFactory
 from .datastore.bridge import BridgeManager as BridgeManager, EphemeralBridge as EphemeralBridge
 from .datastore.constraints import Constraints as Constraints
 from .datastore.counts import OperationCounts as OperationCounts
-from .datastore.store import InMemoryDatastore as InMemoryDatastore, StoredMemoryItemInfo as StoredMemoryItemInfo
+from .datastore.store import InMemoryDatastore as InMemoryDatastore
+from .datastore.tables import StoredMemoryItemInfo as StoredMemoryItemInfo
 from .datastore.transaction import DatastoreTransaction as DatastoreTransaction
 from .datastore.uri import DatasetRefURIs as DatasetRefURIs, MemoryURI as MemoryURI
 from .tools.store_tools import Fault as Fault, LoggedOperation as LoggedOperation, format_operation_log as format_operation_log
@@ -65,6 +67,7 @@ __all__ = [
     "NoDefaultCollectionError",
     "OperationCounts",
     "RefFactory",
+    "RefLike",
     "StorageClass",
     "StorageClassDelegate",
     "StorageClassFactory",

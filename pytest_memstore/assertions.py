@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from .core.difference import MISSING, Difference, cut_to_width, first_difference, safe_repr
+from .core.foreign import RefLike
 from .core.model import DatasetRef
 from .datastore.counts import OperationCounts
 from .datastore.store import InMemoryDatastore
@@ -42,7 +43,7 @@ def _storage_class_name(datasetType: Any) -> str:
     return name if isinstance(name, str) else str(datasetType.storageClass.name)
 
 
-def _describe(ref: DatasetRef) -> str:
+def _describe(ref: RefLike) -> str:
     datasetType = ref.datasetType
     return (
         f"{datasetType.name} {ref.dataId} (id {ref.id}, storage class "

@@ -241,16 +241,17 @@ class DatasetType:
         "_hash",
         "_parentStorageClass",
         "_parentStorageClassName",
-        "_storageClass",
         "dimensions",
         "name",
         "storageClass_name",
+        "storageClass_object",
     )
 
     name: str
     dimensions: frozenset[str]
     storageClass_name: str
-    _storageClass: StorageClass | None
+    storageClass_object: StorageClass | None
+    """The storage class given as an object; `None` when given by name (see `storageClass`)."""
     _parentStorageClass: StorageClass | None
     _parentStorageClassName: str | None
     _hash: int
@@ -273,7 +274,9 @@ class DatasetType:
         _set_field(self, "name", name)
         _set_field(self, "dimensions", dims)
         _set_field(self, "storageClass_name", scName)
-        _set_field(self, "_storageClass", None if isinstance(storageClass, str) else storageClass)
+        _set_field(
+            self, "storageClass_object", None if isinstance(storageClass, str) else storageClass
+        )
         _set_field(self, "_parentStorageClassName", parentName)
         _set_field(
             self,
@@ -294,7 +297,7 @@ class DatasetType:
             (
                 self.name,
                 self.dimensions,
-                self._storageClass or self.storageClass_name,
+                self.storageClass_object or self.storageClass_name,
                 self._parentStorageClass or self._parentStorageClassName,
             ),
         )
@@ -309,7 +312,7 @@ class DatasetType:
             The storage class was given by a name that is not a default one.
         """
         # Not kept: a datastore resolves the name through its own factory.
-        storageClass = self._storageClass
+        storageClass = self.storageClass_object
         if storageClass is None:
             storageClass = _default_storage_class(self.storageClass_name, self.name)
         return storageClass
@@ -335,11 +338,13 @@ class DatasetType:
         KeyError
             ``storageClasses`` does not know a name; the message names it.
         """
-        if self._storageClass is not None and (
+        if self.storageClass_object is not None and (
             self._parentStorageClassName is None or self._parentStorageClass is not None
         ):
             return self
-        storageClass = self._storageClass or _named(storageClasses, self.storageClass_name, self)
+        storageClass = self.storageClass_object or _named(
+            storageClasses, self.storageClass_name, self
+        )
         parent = self._parentStorageClass
         if parent is None and self._parentStorageClassName is not None:
             parent = _named(storageClasses, self._parentStorageClassName, self)
@@ -358,7 +363,7 @@ class DatasetType:
             or self._parentStorageClassName != other._parentStorageClassName
         ):
             return False
-        mine, theirs = self._storageClass, other._storageClass
+        mine, theirs = self.storageClass_object, other.storageClass_object
         return mine is None or theirs is None or mine == theirs
 
     def __hash__(self) -> int:

@@ -95,9 +95,9 @@ class StorageClass:
         "_known_parameters",
         "_pytype",
         "_resolved_converters",
-        "_resolved_pytype",
         "name",
         "parameters",
+        "resolved_pytype",
     )
 
     name: str
@@ -118,7 +118,8 @@ class StorageClass:
             raise ValueError(f"A storage class name must be a non-empty str; got {name!r}")
         self.name = name
         self._pytype: _TypeRef = object if pytype is None else pytype
-        self._resolved_pytype = self._pytype if isinstance(self._pytype, type) else None
+        self.resolved_pytype = self._pytype if isinstance(self._pytype, type) else None
+        """The Python type once known, else `None`: a dotted name is imported by `pytype`."""
         for label, group in (("component", components), ("derived component", derivedComponents)):
             for key, value in (group or {}).items():
                 if not (isinstance(value, StorageClass) or (isinstance(value, str) and value)):
@@ -213,9 +214,9 @@ class StorageClass:
         TypeError
             A dotted ``pytype`` names something that is not a type.
         """
-        resolved = self._resolved_pytype
+        resolved = self.resolved_pytype
         if resolved is None:
-            resolved = self._resolved_pytype = self._resolve_type(self._pytype, "pytype")
+            resolved = self.resolved_pytype = self._resolve_type(self._pytype, "pytype")
         return resolved
 
     def _resolve_type(self, value: _TypeRef, what: str) -> type:
@@ -315,7 +316,7 @@ class StorageClass:
         TypeError
             No converter accepts the object, or the converter failed.
         """
-        pytype = self._resolved_pytype or self.pytype
+        pytype = self.resolved_pytype or self.pytype
         if isinstance(obj, pytype):
             return obj
         converters = self.converters

@@ -9,7 +9,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from ..core.model import DatasetId, DatasetRef
+    from ..core.foreign import RefLike
+    from ..core.model import DatasetId
     from .transaction import DatastoreTransaction
 
 
@@ -22,13 +23,13 @@ class TrashEntry(NamedTuple):
     stands. A named tuple, as it is the cheapest object to make.
     """
 
-    ref: DatasetRef
+    ref: RefLike
 
 
 class PriorEntry(NamedTuple):
     """What the bridge held for one dataset before `insert_with_undo` replaced it."""
 
-    known: DatasetRef | None
+    known: RefLike | None
     trashed: TrashEntry | None
 
 
@@ -51,10 +52,10 @@ class EphemeralBridge:
 
     def __init__(self, datastoreName: str) -> None:
         self.datastoreName = datastoreName
-        self._known: dict[DatasetId, DatasetRef] = {}
+        self._known: dict[DatasetId, RefLike] = {}
         self._trash: dict[DatasetId, TrashEntry] = {}
 
-    def insert(self, refs: Iterable[DatasetRef]) -> None:
+    def insert(self, refs: Iterable[RefLike]) -> None:
         """Record that these datasets are held by the datastore.
 
         A dataset in the trash leaves it: it was stored again.
@@ -66,13 +67,13 @@ class EphemeralBridge:
             if trash:
                 trash.pop(ref.id, None)
 
-    def insert_one(self, dataset_id: DatasetId, ref: DatasetRef) -> None:
+    def insert_one(self, dataset_id: DatasetId, ref: RefLike) -> None:
         """Insert one dataset, as `insert` does, given its ID (``ref.id``)."""
         self._known[dataset_id] = ref
         if self._trash:
             self._trash.pop(dataset_id, None)
 
-    def insert_with_undo(self, ref: DatasetRef) -> PriorEntry:
+    def insert_with_undo(self, ref: RefLike) -> PriorEntry:
         """Insert one dataset as `insert` does; return what `undo_insert` needs."""
         dataset_id = ref.id
         prior = PriorEntry(self._known.get(dataset_id), self._trash.pop(dataset_id, None))
@@ -94,7 +95,7 @@ class EphemeralBridge:
         elif prior.known is None:
             self._trash.pop(dataset_id, None)
 
-    def forget(self, refs: Iterable[DatasetRef]) -> int:
+    def forget(self, refs: Iterable[RefLike]) -> int:
         """Drop these datasets from the records and from the trash.
 
         Returns
@@ -112,7 +113,7 @@ class EphemeralBridge:
         return forgotten
 
     def moveToTrash(
-        self, refs: Iterable[DatasetRef], transaction: DatastoreTransaction | None
+        self, refs: Iterable[RefLike], transaction: DatastoreTransaction | None
     ) -> int:
         """Put these datasets in the trash; return how many were newly trashed.
 
@@ -153,7 +154,7 @@ class EphemeralBridge:
         known = self._known
         return {dataset_id for dataset_id in ids if dataset_id in known}
 
-    def lookup(self, dataset_id: DatasetId) -> DatasetRef | None:
+    def lookup(self, dataset_id: DatasetId) -> RefLike | None:
         """Return the ref recorded under ``dataset_id``, or `None`."""
         return self._known.get(dataset_id)
 
@@ -169,7 +170,7 @@ class EphemeralBridge:
         """The IDs now in the trash."""
         return frozenset(self._trash)
 
-    def trashed_refs(self) -> list[DatasetRef]:
+    def trashed_refs(self) -> list[RefLike]:
         """Return the refs now in the trash, oldest first."""
         return [entry.ref for entry in self._trash.values()]
 
@@ -181,7 +182,7 @@ class EphemeralBridge:
     @contextmanager
     def emptyTrash(
         self, selected_ids: Iterable[DatasetId] | None = None, dry_run: bool = False
-    ) -> Iterator[tuple[list[DatasetRef], None]]:
+    ) -> Iterator[tuple[list[RefLike], None]]:
         """Yield the trashed refs to delete, then drop them from the bridge.
 
         Parameters

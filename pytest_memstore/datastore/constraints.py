@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.foreign import data_id_mapping
 
 if TYPE_CHECKING:
-    from ..core.model import DatasetRef, DatasetType
+    from ..core.foreign import DatasetTypeLike, RefLike
 
 MATCH_ALL = "all"
 _DIMENSION_KEY = re.compile(r"^(\w+)<([^<>]+)>$")
@@ -85,7 +85,7 @@ class Constraints:
         self.is_empty = not self.accept and not self.reject
         self.uses_data_id = any(scope is not None for _, scope in self.accept | self.reject)
 
-    def isAcceptable(self, ref: DatasetRef) -> bool:
+    def isAcceptable(self, ref: RefLike) -> bool:
         """Return whether a dataset with this ref may be stored."""
         if self.is_empty:
             return True
@@ -93,11 +93,11 @@ class Constraints:
             return self._decide(ref.datasetType, ())
         return self._decide(ref.datasetType, data_id_mapping(ref.dataId).items())
 
-    def isAcceptableType(self, datasetType: DatasetType) -> bool:
+    def isAcceptableType(self, datasetType: DatasetTypeLike) -> bool:
         """Return the decision for a dataset type, ignoring data IDs."""
         return self.is_empty or self._decide(datasetType, ())
 
-    def _decide(self, datasetType: DatasetType, dataIdItems: Iterable[tuple[str, Any]]) -> bool:
+    def _decide(self, datasetType: DatasetTypeLike, dataIdItems: Iterable[tuple[str, Any]]) -> bool:
         names = {datasetType.name, datasetType.storageClass_name}
         parent, component = datasetType.nameAndComponent()
         if component is not None:

@@ -1,10 +1,11 @@
-"""Undo logs for datastore transactions."""
+"""Undo logs for datastore transactions, and the transaction each thread has open."""
 
 from __future__ import annotations
 
-__all__ = ["DatastoreTransaction"]
+__all__ = ["DatastoreTransaction", "ThreadTransaction"]
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -70,3 +71,10 @@ class DatastoreTransaction:
 
     def __len__(self) -> int:
         return len(self._log)
+
+
+class ThreadTransaction(threading.local):
+    """The innermost transaction the current thread has open in one datastore."""
+
+    transaction: DatastoreTransaction | None = None
+    """`None` while the thread has none open."""

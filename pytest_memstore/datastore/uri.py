@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 from ..core.foreign import data_id_mapping
 
 if TYPE_CHECKING:
-    from ..core.model import DatasetRef
-    from .store import InMemoryDatastore
+    from ..core.foreign import RefLike
+    from .reading import ReadingMixin
 
 
 class MemoryURI:
@@ -29,8 +29,8 @@ class MemoryURI:
 
     def __init__(
         self,
-        ref: DatasetRef,
-        store: InMemoryDatastore | None,
+        ref: RefLike,
+        store: ReadingMixin | None,
         *,
         predicted: bool = False,
     ) -> None:

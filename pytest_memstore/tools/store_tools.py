@@ -1,8 +1,8 @@
 """Test tools a datastore can turn on: operation log, injected faults, mutation detection.
 
 The datastore keeps their state in one `StoreTools` object, which exists only
-once a tool is on; `pytest_memstore.datastore` runs the tools around its
-operations. Nothing here imports pytest.
+once a tool is on; `pytest_memstore.tools.runner` runs the tools around the
+datastore's operations. Nothing here imports pytest.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from ..core.errors import DatasetMutatedError
 from ..core.foreign import is_ref
 
 if TYPE_CHECKING:
+    from ..core.foreign import RefLike
+    from ..core.model import DatasetId
     from ..datastore.store import InMemoryDatastore
 
 DEFAULT_LOG_SIZE = 0
@@ -44,7 +46,7 @@ FAULT_OPERATIONS = ("put", "get", "exists", "trash", "emptyTrash", "forget", "tr
 _SHORT_ID = 8  # characters of a dataset ID shown in the log
 
 
-def describe_ref(ref: Any) -> str:
+def describe_ref(ref: object) -> str:
     """Return ``<dataset type> <data ID> [<short id>]``, or a note for a non-ref."""
     if not is_ref(ref):
         return f"<not a ref: {type(ref).__name__}>"
@@ -155,7 +157,7 @@ def format_operation_logs(stores: Iterable[tuple[str, InMemoryDatastore]]) -> st
 # -- faults -----------------------------------------------------------------------
 
 
-def _matcher(match: Any) -> Callable[[Any], bool]:
+def _matcher(match: Any) -> Callable[[RefLike], bool]:
     """Return the predicate ``fail_next(match=...)`` stands for."""
     if match is None:
         return lambda ref: True
@@ -163,7 +165,7 @@ def _matcher(match: Any) -> Callable[[Any], bool]:
         if not match:
             raise ValueError("fail_next: match must not be an empty dataset type name")
 
-        def by_name(ref: Any) -> bool:
+        def by_name(ref: RefLike) -> bool:
             name = ref.datasetType.name
             return bool(name == match or name.partition(".")[0] == match)
 
@@ -203,7 +205,7 @@ class Fault:
     match: Any
     times: int
     fired: int = 0
-    _matches: Callable[[Any], bool] = attrs.field(
+    _matches: Callable[[RefLike], bool] = attrs.field(
         default=attrs.Factory(lambda self: _matcher(self.match), takes_self=True), repr=False
     )
 
@@ -212,7 +214,7 @@ class Fault:
         """How many more calls it will make fail."""
         return self.times - self.fired
 
-    def applies_to(self, refs: Sequence[Any]) -> bool:
+    def applies_to(self, refs: Sequence[RefLike]) -> bool:
         """Return whether a call on ``refs`` is one this fault makes fail.
 
         With no ``match``, every call is; otherwise a call with at least one
@@ -222,7 +224,7 @@ class Fault:
             return True
         return any(self._matches(ref) for ref in refs)
 
-    def error(self, refs: Sequence[Any], datastore: str) -> BaseException:
+    def error(self, refs: Sequence[RefLike], datastore: str) -> BaseException:
         """Return the exception to raise for a call on ``refs``."""
         if isinstance(self.exception, BaseException):
             return self.exception
@@ -299,7 +301,7 @@ class Snapshot:
 
     __slots__ = ("copy", "handed_out", "original", "raised", "ref")
 
-    def __init__(self, ref: Any, original: Any, copy: Any) -> None:
+    def __init__(self, ref: RefLike, original: Any, copy: Any) -> None:
         self.ref = ref
         self.original = original
         self.copy = copy
@@ -366,8 +368,9 @@ class StoreTools:
         self.numbers = itertools.count(1)
         """Numbers the log entries."""
         self.faults: list[Fault] = []
-        self.snapshots: dict[Any, Snapshot] | None = {} if detect_mutation else None
-        self.reads: dict[Any, list[Any]] | None = {} if count_gets else None
+        self.snapshots: dict[DatasetId, Snapshot] | None = {} if detect_mutation else None
+        self.reads: dict[DatasetId, list[Any]] | None = {} if count_gets else None
+        """Per dataset ID, ``[gets, the first ref read]``."""
 
     @classmethod
     def checked(cls, log_size: Any, detect_mutation: Any, count_gets: Any) -> StoreTools:
@@ -389,7 +392,7 @@ class StoreTools:
     def record(
         self,
         verb: str,
-        ref: Any,
+        ref: object,
         error: BaseException | None,
         depth: int,
         detail: str = "",
@@ -406,7 +409,7 @@ class StoreTools:
         log.append((next(self.numbers), verb, ref, outcome, depth, detail))
 
     def fault_for(
-        self, operation: str, refs: Sequence[Any], datastore: str
+        self, operation: str, refs: Sequence[RefLike], datastore: str
     ) -> BaseException | None:
         """Fire the first armed fault for this call, if any; return what to raise."""
         for fault in self.faults:

@@ -1,0 +1,109 @@
+"""The tables an in-memory datastore keeps, and how a record leaves them.
+
+`StoreTables` is the base of the datastore's parts (`WritingMixin`,
+`ReadingMixin`, `RemovalMixin`, ...): it declares what `InMemoryDatastore`
+sets up, so that each part, in its own module, can use it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MISSING", "StoreTables", "StoredMemoryItemInfo"]
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..core.model import DatasetId
+from ..core.storage import StorageClass
+
+if TYPE_CHECKING:
+    import threading
+
+    from ..core.foreign import DatasetTypeLike, RefLike
+    from ..core.storage import StorageClassFactory
+    from .bridge import EphemeralBridge
+    from .constraints import Constraints
+    from .counts import OperationCounts
+    from .transaction import ThreadTransaction
+
+MISSING: Any = object()
+"""Stands for "no object", where `None` could be a stored object."""
+
+
+class StoredMemoryItemInfo(NamedTuple):
+    """What a datastore records about one stored dataset (immutable).
+
+    A named tuple rather than an attrs class: one is built on every ``put``,
+    and a tuple is built in half the time.
+
+    Parameters
+    ----------
+    timestamp : `float`
+        When it was stored (seconds since the epoch).
+    storageClass : `StorageClass`
+        The storage class it was written with.
+    parentID : `DatasetId`
+        The ID of the artifact (the stored object) this record refers to.
+    dataset_id : `DatasetId`
+        The ID of the dataset this record describes.
+    """
+
+    timestamp: float
+    storageClass: StorageClass
+    parentID: DatasetId
+    dataset_id: DatasetId
+
+
+class StoreTables:
+    """The state of an in-memory datastore, as `InMemoryDatastore` sets it up.
+
+    ``datasets`` maps artifact IDs to objects, ``records`` dataset IDs to
+    `StoredMemoryItemInfo`, and ``related`` artifact IDs to the IDs of the
+    records that refer to them; ``bridge`` holds the registry records and the
+    trash.
+
+    Notes
+    -----
+    No ``__slots__`` here or in the parts: a store's instances have a
+    ``__dict__`` and ``__weakref__`` from this base, so that a class made by
+    `pytest_memstore.tools.runner.with_tools` has the same layout and a store
+    can become an instance of it when a tool is turned on.
+    """
+
+    name: str
+    constraints: Constraints
+    copy_on_put: bool
+    copy_on_get: bool
+    storageClasses: StorageClassFactory | None
+    datasets: dict[DatasetId, Any]
+    records: dict[DatasetId, StoredMemoryItemInfo]
+    related: dict[DatasetId, set[DatasetId]]
+    bridge: EphemeralBridge
+    counts: OperationCounts
+    _constrained: bool
+    """Whether there are constraints to check on ``put``."""
+    _accepted: dict[DatasetTypeLike, bool]
+    """The constraints' decision for each dataset type, when no rule names a dimension."""
+    _lock: threading.RLock
+    _acquire: Callable[[], bool]
+    """``_lock.acquire``, bound once: acquire()/release() in try/finally costs half a `with`."""
+    _release: Callable[[], None]
+    _insert_one: Callable[[DatasetId, RefLike], None]
+    """``bridge.insert_one``, bound once."""
+    _thread: ThreadTransaction
+    _open_transactions: int
+    """Transactions open in any thread; while none is, ``put`` skips the thread-local lookup."""
+
+    def _detach(self, dataset_id: DatasetId) -> tuple[DatasetId, Any] | None:
+        """Drop one record; drop its artifact too if no other record uses it.
+
+        Returns the artifact's ID and object (`MISSING` if it was not stored)
+        when it was dropped.
+        """
+        record = self.records.pop(dataset_id)
+        siblings = self.related.get(record.parentID)
+        if siblings is not None:
+            siblings.discard(dataset_id)
+            if siblings:
+                return None
+            del self.related[record.parentID]
+        return record.parentID, self.datasets.pop(record.parentID, MISSING)
