@@ -6,7 +6,8 @@ from .core.defaults import ExampleMetrics as ExampleMetrics, default_storage_cla
 from .core.errors import DatasetMutatedError as DatasetMutatedError, DatasetTypeNotSupportedError as DatasetTypeNotSupportedError, DatastoreValidationError as DatastoreValidationError, DimensionNameError as DimensionNameError, MemstoreError as MemstoreError
 from .core.foreign import RefLike as RefLike
 from .core.model import DataId as DataId, DatasetId as DatasetId, DatasetRef as DatasetRef, DatasetType as DatasetType
-from .core.storage import StorageClass as StorageClass, StorageClassDelegate as StorageClassDelegate, StorageClassFactory as StorageClassFactory
+from .core.storage import StorageClass as StorageClass, StorageClassDelegate as StorageClassDelegate
+from .core.storage_factory import StorageClassFactory as StorageClassFactory
 from .datastore.bridge import BridgeManager as BridgeManager, EphemeralBridge as EphemeralBridge
 from .datastore.constraints import Constraints as Constraints
 from .datastore.counts import OperationCounts as OperationCounts

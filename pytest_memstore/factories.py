@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar
 
 from .core.model import DataId, DatasetId, DatasetRef, DatasetType
-from .core.storage import StorageClass, StorageClassFactory
+from .core.storage import StorageClass
+from .core.storage_factory import StorageClassFactory
 from .datastore.constraints import Constraints
 from .datastore.store import InMemoryDatastore
 

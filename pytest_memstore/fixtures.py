@@ -20,7 +20,8 @@ import attrs
 import pytest
 
 from .core.model import DatasetType
-from .core.storage import StorageClass, StorageClassFactory
+from .core.storage import StorageClass
+from .core.storage_factory import StorageClassFactory
 from .datastore.store import InMemoryDatastore
 from .factories import (
     BUTLER_OPTIONS,

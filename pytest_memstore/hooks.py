@@ -15,7 +15,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .butler.butler import InMemoryButler
-    from .core.storage import StorageClassFactory
+    from .core.storage_factory import StorageClassFactory
     from .datastore.store import InMemoryDatastore
 
 

@@ -18,7 +18,7 @@ import pytest
 from . import hooks
 from .assertions import follow_verbosity
 from .core.entries import EntryError, storage_classes_from_entries
-from .core.storage import StorageClassFactory
+from .core.storage_factory import StorageClassFactory
 from .fixtures import FailureLogs, SessionFixtures, check_markers
 from .session import ReportRole, SessionState
 from .tools.store_tools import DEFAULT_LOG_SIZE

@@ -27,7 +27,7 @@ from .report import Report, fit
 if TYPE_CHECKING:
     import pytest
 
-    from .core.storage import StorageClassFactory
+    from .core.storage_factory import StorageClassFactory
 
 PAYLOAD_KEY = "memstore"
 """The key of a worker's report in the ``workeroutput`` it sends the controller."""

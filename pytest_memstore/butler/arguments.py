@@ -28,7 +28,7 @@ from .registry_dataset_types import describe_dataset_type
 from .registry_tables import required_data_id
 
 if TYPE_CHECKING:
-    from ..core.storage import StorageClassFactory
+    from ..core.storage_factory import StorageClassFactory
     from ..datastore.store import InMemoryDatastore
     from .registry import InMemoryRegistry
 

@@ -24,7 +24,7 @@ __all__ = ["InMemoryButler"]
 from collections.abc import Iterable
 from types import EllipsisType
 
-from ..core.storage import StorageClassFactory
+from ..core.storage_factory import StorageClassFactory
 from ..datastore.store import InMemoryDatastore
 from .arguments import check_run
 from .collection_type import CollectionType

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import TypeAlias, TypeVar
 
 from ..core.model import DataId, DatasetId, DatasetRef, DatasetType
-from ..core.storage import StorageClassFactory
+from ..core.storage_factory import StorageClassFactory
 from ..datastore.transaction import DatastoreTransaction
 from .collection_type import CollectionType
 from .errors import CollectionTypeError, MissingCollectionError

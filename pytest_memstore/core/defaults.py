@@ -15,7 +15,8 @@ from typing import Any
 
 import attrs
 
-from .storage import StorageClass, StorageClassDelegate, StorageClassFactory
+from .storage import StorageClass, StorageClassDelegate, use_as_default_names
+from .storage_factory import StorageClassFactory
 
 
 @attrs.define(eq=True)
@@ -113,6 +114,7 @@ def _build_defaults() -> StorageClassFactory:
 
 
 _DEFAULTS = _build_defaults()
+use_as_default_names(_DEFAULTS)
 
 
 def default_storage_classes() -> StorageClassFactory:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .defaults import default_storage_classes
 from .dotted import import_dotted
-from .storage import StorageClass, StorageClassFactory
+from .storage import StorageClass
+from .storage_factory import StorageClassFactory
 
 
 class EntryError(ValueError):

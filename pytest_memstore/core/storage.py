@@ -1,19 +1,22 @@
-"""Storage classes, their delegates, and the factory that names them.
+"""Storage classes and their delegates.
 
-Reading storage classes from a daf_butler-style config is `.storage_config`.
+The factory that names them is `.storage_factory`; reading them from a
+daf_butler-style config is `.storage_config`.
 """
 
 from __future__ import annotations
 
-__all__ = ["StorageClass", "StorageClassDelegate", "StorageClassFactory", "as_config_entry"]
+__all__ = ["StorageClass", "StorageClassDelegate", "as_config_entry", "use_as_default_names"]
 
 import copy
-import os
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .dotted import import_dotted
+
+if TYPE_CHECKING:
+    from .storage_factory import StorageClassFactory
 
 _TypeRef = type | str
 _Converter = Callable[[Any], Any]
@@ -187,15 +190,22 @@ class StorageClass:
             )
         return resolved
 
+    def join_factory(self, factory: StorageClassFactory) -> None:
+        """Resolve this class's component names through ``factory`` from now on.
+
+        Only the first factory a storage class is registered in counts; a
+        later one (a copy, another test's factory) changes nothing.
+        """
+        if self._factory is None:
+            self._factory = weakref.ref(factory)
+
     def _named(self, name: str, role: str) -> StorageClass:
         """Resolve a storage class name used by this class."""
         factory = None if self._factory is None else self._factory()
         if factory is not None and name in factory:
             return factory.getStorageClass(name)
-        from .defaults import shared_default_storage_classes
-
-        defaults = shared_default_storage_classes()
-        if name in defaults:
+        defaults = _default_names
+        if defaults is not None and name in defaults:
             return defaults.getStorageClass(name)
         where = "the factory it is registered in" if factory is not None else "any factory"
         raise KeyError(
@@ -491,97 +501,6 @@ class StorageClassDelegate:
         return copy.deepcopy(inMemoryDataset)
 
 
-class StorageClassFactory:
-    """A registry of storage classes by name."""
-
-    def __init__(self) -> None:
-        self._classes: dict[str, StorageClass] = {}
-
-    def registerStorageClass(self, storageClass: StorageClass) -> None:
-        """Register ``storageClass`` under its name.
-
-        Registering an equal definition again keeps the first one.
-
-        Raises
-        ------
-        ValueError
-            Another definition is already registered under that name.
-        """
-        if not isinstance(storageClass, StorageClass):
-            raise TypeError(f"Expected a StorageClass; got {type(storageClass).__name__}")
-        existing = self._classes.get(storageClass.name)
-        if existing is None:
-            self._classes[storageClass.name] = storageClass
-            if storageClass._factory is None:
-                # Component names resolve through the first factory it joins.
-                storageClass._factory = weakref.ref(self)
-        elif existing != storageClass:
-            raise ValueError(
-                f"A different storage class is already registered as {storageClass.name!r}: "
-                f"{existing.definition()} != {storageClass.definition()}"
-            )
-
-    def getStorageClass(self, name: str) -> StorageClass:
-        """Return the storage class registered as ``name``.
-
-        Raises
-        ------
-        KeyError
-            No such name; the message lists the known ones.
-        """
-        try:
-            return self._classes[name]
-        except KeyError:
-            raise KeyError(
-                f"No storage class named {name!r}; known: {sorted(self._classes)}"
-            ) from None
-
-    def __contains__(self, item: object) -> bool:
-        if isinstance(item, StorageClass):
-            return self._classes.get(item.name) == item
-        return item in self._classes
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(list(self._classes))
-
-    def __len__(self) -> int:
-        return len(self._classes)
-
-    def copy(self) -> StorageClassFactory:
-        """Return an independent factory with the same registrations."""
-        new = StorageClassFactory()
-        new._classes = dict(self._classes)
-        return new
-
-    def addFromConfig(self, config: Mapping[str, Any] | str | os.PathLike[str]) -> None:
-        """Add the storage classes a configuration defines.
-
-        Parameters
-        ----------
-        config : mapping, `str` or path
-            A mapping shaped like daf_butler's ``storageClasses.yaml`` (with or
-            without the top-level ``storageClasses`` key), or the path of a
-            ``.json`` file, or of a ``.yaml``/``.yml`` file when PyYAML is
-            installed.
-
-        Raises
-        ------
-        ValueError
-            The configuration is malformed, refers to an unknown storage
-            class, has an ``inheritsFrom`` cycle, or redefines a registered
-            name. Nothing is registered then.
-        ImportError
-            A YAML file was given and PyYAML is not installed.
-        """
-        from .storage_config import storage_classes_from_config  # read only when used
-
-        built = storage_classes_from_config(config, self._classes)
-        staged = self.copy()
-        for storageClass in built.values():
-            staged.registerStorageClass(storageClass)
-        self._classes = staged._classes
-
-
 def as_config_entry(storageClass: StorageClass) -> dict[str, Any]:
     """Describe a built storage class as a config entry, for ``inheritsFrom``.
 
@@ -596,3 +515,16 @@ def as_config_entry(storageClass: StorageClass) -> dict[str, Any]:
         "derivedComponents": dict(storageClass._derived_specs),
         "converters": dict(storageClass._converters),
     }
+
+
+_default_names: StorageClassFactory | None = None
+
+
+def use_as_default_names(factory: StorageClassFactory) -> None:
+    """Resolve, through ``factory``, the names no storage class's own factory knows.
+
+    The default storage classes register themselves here when their module
+    is imported, which importing any part of ``pytest_memstore.core`` does.
+    """
+    global _default_names
+    _default_names = factory

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from ..core.errors import DatasetMutatedError
 from ..core.foreign import RefLike, require_ref
 from ..core.model import DatasetRef
-from ..core.storage import StorageClassFactory
+from ..core.storage_factory import StorageClassFactory
 from ..tools.runner import with_tools
 from ..tools.store_tools import (
     DEFAULT_LOG_SIZE,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import threading
 
     from ..core.foreign import DatasetTypeLike, RefLike
-    from ..core.storage import StorageClassFactory
+    from ..core.storage_factory import StorageClassFactory
     from .bridge import EphemeralBridge
     from .constraints import Constraints
     from .counts import OperationCounts
