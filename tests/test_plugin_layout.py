@@ -1,5 +1,9 @@
 """plugin.py only wires: fixtures, session state and report roles, config loading and
-report writing live with their concepts."""
+report writing live with their concepts.
+
+Which modules may import what (pytest, json, config loading) is checked by the
+import-linter contracts in pyproject.toml (tests/test_layout.py runs them).
+"""
 
 from __future__ import annotations
 
@@ -34,19 +38,6 @@ def test_the_plugin_imports_no_private_name_of_another_module(module: str) -> No
     assert private == []
 
 
-@pytest.mark.parametrize("module", PYTEST_FACING)
-def test_the_plugin_neither_loads_entries_nor_lays_out_json(module: str) -> None:
-    path = PACKAGE / module
-    defined = {
-        node.name for node in ast.walk(_tree(path))
-        if isinstance(node, ast.FunctionDef)
-    }
-    assert not defined & {"_add_ini_entry", "_json_text"}
-    source = path.read_text(encoding="utf-8")
-    for concept in ("addFromConfig", "json.dumps", "import_dotted", "write_text"):
-        assert concept not in source, concept
-
-
 def test_the_plugin_module_defines_no_class_and_no_fixture() -> None:
     """Fixtures and per-test policy live in fixtures.py, session state in session.py."""
     tree = _tree(PLUGIN)
@@ -58,20 +49,6 @@ def test_the_plugin_module_defines_no_class_and_no_fixture() -> None:
         for decorator in node.decorator_list
     ]
     assert not [name for name in decorators if "fixture" in name], decorators
-
-
-def test_the_session_module_needs_pytest_only_for_type_checking() -> None:
-    runtime_imports = [
-        alias.name
-        for node in _tree(PACKAGE / "session.py").body
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    ] + [
-        node.module or ""
-        for node in _tree(PACKAGE / "session.py").body
-        if isinstance(node, ast.ImportFrom)
-    ]
-    assert not [name for name in runtime_imports if name.split(".")[0] in {"pytest", "_pytest"}]
 
 
 def test_entries_load_in_order_over_the_defaults(tmp_path: Path) -> None:
