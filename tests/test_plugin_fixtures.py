@@ -444,7 +444,7 @@ def test_with_fixtures(memstore, memstore_storage_classes, request):
 def test_a_conftest_implementing_the_hooks_loads_with_the_plugin_off(
     pytester: pytest.Pytester,
 ) -> None:
-    """``-p no:memstore`` with the README's conftest: no "unknown hook" error."""
+    """``-p no:memstore`` with the hooks page's conftest: no "unknown hook" error."""
     pytester.makeconftest(HOOKS_CONFTEST)
     pytester.makepyfile(test_plain="def test_plain():\n    pass\n")
     result = pytester.runpytest_subprocess("-p", "no:memstore")
@@ -463,7 +463,7 @@ def test_the_hooks_entry_point_off_leaves_the_plugin_working(pytester: pytest.Py
 
 
 def test_both_entry_points_off_needs_optional_hookimpls(pytester: pytest.Pytester) -> None:
-    """As the README says: with both off, mark the conftest's hooks optional."""
+    """As the hooks page says: with both off, mark the conftest's hooks optional."""
     pytester.makeconftest(
         """
         import pytest

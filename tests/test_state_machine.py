@@ -11,7 +11,7 @@ store.transaction():``. A block ends by committing or by raising; a raised
 block is either caught right outside its ``with`` (the enclosing block goes
 on) or let through (the enclosing block rolls back too).
 
-Rollback, as the README documents it: the block's ``put`` and ``trash`` calls are
+Rollback, as the docs describe it: the block's ``put`` and ``trash`` calls are
 undone (so the model returns to its state when the block opened), but
 ``emptyTrash``, ``forget`` and ``remove`` are deliberate deletions that stand.
 The model therefore restores its snapshot and then re-applies every deletion

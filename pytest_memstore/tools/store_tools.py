@@ -37,7 +37,7 @@ DEFAULT_LOG_SIZE = 0
 """How many operations a datastore logs unless told otherwise.
 
 Zero (no log): with a log, put and get cost more than 5% over a store
-without one (see the README's Power tools section for the measurements).
+without one (the docs' performance page has the measurements).
 """
 
 FAULT_OPERATIONS = ("put", "get", "exists", "trash", "emptyTrash", "forget", "transfer")
