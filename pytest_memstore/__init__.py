@@ -21,6 +21,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
         "DatastoreValidationError",
         "DimensionNameError",
         "MemstoreError",
+        "TransactionOrderError",
     ),
     "core.foreign": ("RefLike",),
     "core.model": ("DataId", "DatasetId", "DatasetRef", "DatasetType"),

@@ -3,7 +3,7 @@
 # Rewrite: MEMSTORE_WRITE_STUB=1 python -m pytest tests/test_imports.py
 
 from .core.defaults import ExampleMetrics as ExampleMetrics, default_storage_classes as default_storage_classes
-from .core.errors import DatasetMutatedError as DatasetMutatedError, DatasetTypeNotSupportedError as DatasetTypeNotSupportedError, DatastoreValidationError as DatastoreValidationError, DimensionNameError as DimensionNameError, MemstoreError as MemstoreError
+from .core.errors import DatasetMutatedError as DatasetMutatedError, DatasetTypeNotSupportedError as DatasetTypeNotSupportedError, DatastoreValidationError as DatastoreValidationError, DimensionNameError as DimensionNameError, MemstoreError as MemstoreError, TransactionOrderError as TransactionOrderError
 from .core.foreign import RefLike as RefLike
 from .core.model import DataId as DataId, DatasetId as DatasetId, DatasetRef as DatasetRef, DatasetType as DatasetType
 from .core.storage import StorageClass as StorageClass, StorageClassDelegate as StorageClassDelegate
@@ -75,6 +75,7 @@ __all__ = [
     "StoreFactory",
     "StoreOptions",
     "StoredMemoryItemInfo",
+    "TransactionOrderError",
     "WhereClause",
     "assert_consistent",
     "assert_not_stored",

@@ -35,6 +35,7 @@ from pytest_memstore import (
     NoDefaultCollectionError,
     StorageClass,
     StorageClassFactory,
+    TransactionOrderError,
     default_storage_classes,
 )
 
@@ -683,3 +684,26 @@ def test_exists_combines_registry_and_datastore(butler: InMemoryButler) -> None:
     assert butler.exists("calexp", visit=3, instrument="x", full_check=False) == (
         Existence.UNRECOGNIZED
     )
+
+
+def test_butler_transactions_left_out_of_order_roll_back_registry_and_store(
+    butler: InMemoryButler,
+) -> None:
+    outer, inner = butler.transaction(), butler.transaction()
+    outer.__enter__()
+    butler.put({"a": 1}, "calexp", instrument="DummyCam", visit=1)
+    inner.__enter__()
+    butler.collections.register("tagged", CollectionType.TAGGED)
+    butler.put({"a": 2}, "calexp", instrument="DummyCam", visit=2)
+    with pytest.raises(TransactionOrderError, match="still open"):
+        outer.__exit__(None, None, None)
+    with pytest.raises(TransactionOrderError, match="already rolled back"):
+        inner.__exit__(None, None, None)
+    assert butler.query_datasets("calexp", explain=False) == []
+    assert "tagged" not in butler.collections.query("*")
+    # Afterwards, work outside a transaction is kept, and a new rollback undoes only its own.
+    butler.put({"a": 3}, "calexp", instrument="DummyCam", visit=3)
+    with pytest.raises(ZeroDivisionError), butler.transaction():
+        butler.put({"a": 4}, "calexp", instrument="DummyCam", visit=4)
+        1 / 0  # noqa: B018
+    assert [ref.dataId["visit"] for ref in butler.query_datasets("calexp")] == [3]

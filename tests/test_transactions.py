@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from pytest_memstore import (
@@ -9,6 +11,7 @@ from pytest_memstore import (
     DatastoreTransaction,
     InMemoryDatastore,
     StoredMemoryItemInfo,
+    TransactionOrderError,
 )
 from tests._helpers import MakeRef, StoreSnapshot, assert_unchanged
 
@@ -463,3 +466,96 @@ def test_transactions_of_two_stores_are_independent(make_ref: MakeRef) -> None:
         raise Boom
     assert first.exists(ref)
     assert not second.exists(ref)
+
+
+# -- transactions exited out of order --------------------------------------------
+
+
+def test_exiting_an_outer_transaction_while_an_inner_one_is_open_is_refused(
+    store: InMemoryDatastore, stored: list[DatasetRef], make_ref: MakeRef
+) -> None:
+    before = StoreSnapshot.of(store)
+    outer_ref, inner_ref = make_ref(), make_ref()
+    outer = store.transaction()
+    outer.__enter__()
+    store.put({"outer": 1}, outer_ref)
+    inner = store.transaction()
+    inner.__enter__()
+    store.put({"inner": 1}, inner_ref)
+    store.trash(stored[0])
+    with pytest.raises(TransactionOrderError, match="still open") as caught:
+        outer.__exit__(None, None, None)
+    assert "rolled back" in str(caught.value)
+    # Both blocks are undone: nothing of either survives, nothing before them is lost.
+    assert_unchanged(store, before)
+    assert store.consistency_problems() == []
+    # The inner block is over: leaving it now says so and changes nothing.
+    with pytest.raises(TransactionOrderError, match="already rolled back"):
+        inner.__exit__(None, None, None)
+    assert_unchanged(store, before)
+
+
+def test_after_an_out_of_order_exit_new_transactions_start_at_the_top(
+    store: InMemoryDatastore, make_ref: MakeRef
+) -> None:
+    outer = store.transaction()
+    outer.__enter__()
+    inner = store.transaction()
+    inner.__enter__()
+    with pytest.raises(TransactionOrderError):
+        outer.__exit__(None, None, None)
+    with pytest.raises(TransactionOrderError):
+        inner.__exit__(None, None, None)
+    ref = make_ref()
+    with pytest.raises(Boom), store.transaction() as fresh:
+        assert fresh.parent is None
+        store.put({"a": 1}, ref)
+        raise Boom
+    assert not store.exists(ref)
+    assert store.counts.rollback == 3
+
+
+def test_an_out_of_order_exit_while_an_exception_propagates_keeps_it_as_the_cause(
+    store: InMemoryDatastore, make_ref: MakeRef
+) -> None:
+    ref = make_ref()
+    outer, inner = store.transaction(), store.transaction()
+    outer.__enter__()
+    inner.__enter__()
+    store.put({"a": 1}, ref)
+    error = Boom("the step failed")
+    with pytest.raises(TransactionOrderError) as caught:
+        outer.__exit__(Boom, error, error.__traceback__)
+    assert caught.value.__cause__ is error
+    assert not store.exists(ref)
+
+
+def test_the_operation_log_shows_depths_as_they_are_after_an_out_of_order_exit(
+    make_ref: MakeRef,
+) -> None:
+    store = InMemoryDatastore("logged", log_size=20)
+    outer, inner = store.transaction(), store.transaction()
+    outer.__enter__()
+    inner.__enter__()
+    with pytest.raises(TransactionOrderError):
+        outer.__exit__(None, None, None)
+    store.operation_log()  # the begin entries at depths 1 and 2
+    with store.transaction():
+        store.put({"a": 1}, make_ref())
+    last = store.operation_log()[-3:]
+    assert [(entry.verb, entry.depth) for entry in last] == [
+        ("begin", 1), ("put", 1), ("commit", 1)
+    ]
+
+
+def test_an_inner_transaction_ended_by_its_parent_is_collected_quietly(
+    store: InMemoryDatastore,
+) -> None:
+    outer, inner = store.transaction(), store.transaction()
+    outer.__enter__()
+    inner.__enter__()
+    with pytest.raises(TransactionOrderError):
+        outer.__exit__(None, None, None)
+    del inner  # closing its generator raises nothing: it was already rolled back
+    gc.collect()
+    assert store.counts.rollback == 2

@@ -117,7 +117,7 @@ class RegistryTables:
     def _on_rollback(self, name: str, func: Callable[..., object], *args: object) -> None:
         """Have the open transaction, if any, call ``func(*args)`` on rollback."""
         transaction = self._thread.transaction
-        if transaction is not None:
+        if transaction is not None and not transaction.closed:
             transaction.registerUndo(name, func, *args)
 
     def _forget(self, table: dict[_Key, _Value], key: _Key, value: _Value) -> None:

@@ -8,6 +8,7 @@ __all__ = [
     "DatastoreValidationError",
     "DimensionNameError",
     "MemstoreError",
+    "TransactionOrderError",
 ]
 
 from typing import Any
@@ -29,6 +30,17 @@ class DatasetTypeNotSupportedError(MemstoreError):
 
 class DatastoreValidationError(MemstoreError):
     """A datastore cannot accept a configuration or a record it was given."""
+
+
+class TransactionOrderError(MemstoreError):
+    """A transaction was left while a transaction it encloses was still open.
+
+    Transactions nest: the innermost open one must end first. When an outer
+    one is left first, the store rolls back it and every transaction still
+    open inside it, so nothing of either block survives, and raises this.
+    Leaving one of those inner transactions afterwards raises it too, and
+    changes nothing.
+    """
 
 
 class DimensionNameError(KeyError, ValueError):

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-from ..core.errors import DatasetMutatedError
+from ..core.errors import DatasetMutatedError, TransactionOrderError
 from ..core.foreign import RefLike, require_ref
 from ..core.model import DatasetRef
 from ..core.storage_factory import StorageClassFactory
@@ -168,6 +168,14 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         An exception leaving the block undoes the block's ``put`` and
         ``trash`` calls (inner blocks included) and propagates. `emptyTrash`
         and `forget` are never undone.
+
+        Raises
+        ------
+        TransactionOrderError
+            The block was left while a transaction opened inside it was still
+            open (possible only by calling ``__enter__``/``__exit__`` by hand
+            or from a suspended generator). Both are rolled back first. Also
+            raised when such an inner transaction is left afterwards.
         """
         state = self._thread
         parent = state.transaction
@@ -177,19 +185,47 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         state.transaction = transaction
         try:
             yield transaction
-        except BaseException:
+        except BaseException as err:
+            if state.transaction is not transaction:
+                if transaction.closed and isinstance(err, GeneratorExit):
+                    raise  # collected after the transaction enclosing it ended it
+                raise self._end_out_of_order(transaction) from err
             with self._lock:
                 transaction.rollback()
+                transaction.closed = True
                 self.counts.rollback += 1
-            raise
-        else:
-            with self._lock:
-                transaction.commit()
-                self.counts.commit += 1
-        finally:
-            state.transaction = parent
-            with self._lock:
                 self._open_transactions -= 1
+            state.transaction = parent
+            raise
+        if state.transaction is not transaction:
+            raise self._end_out_of_order(transaction)
+        with self._lock:
+            transaction.commit()
+            transaction.closed = True
+            self.counts.commit += 1
+            self._open_transactions -= 1
+        state.transaction = parent
+
+    def _end_out_of_order(self, transaction: DatastoreTransaction) -> TransactionOrderError:
+        """Roll back a transaction left out of order; return the error that says so."""
+        if transaction.closed:
+            return TransactionOrderError(
+                f"{self!r}: this transaction was already rolled back, when a transaction "
+                "enclosing it was left while it was still open"
+            )
+        inside = transaction.open_inside(self._thread.transaction)
+        with self._lock:
+            for ended in (*inside, transaction):
+                ended.rollback()
+                ended.closed = True
+                self.counts.rollback += 1
+                self._open_transactions -= 1
+        self._thread.transaction = transaction.parent
+        return TransactionOrderError(
+            f"{self!r}: a transaction was left while {len(inside)} transaction(s) opened "
+            "inside it were still open; transactions must end innermost first. It and "
+            "they were rolled back"
+        )
 
     # -- inspection --------------------------------------------------------
 

@@ -32,11 +32,13 @@ class DatastoreTransaction:
         The enclosing transaction; `commit` hands this log to it.
     """
 
-    __slots__ = ("_log", "parent")
+    __slots__ = ("_log", "closed", "parent")
 
     def __init__(self, parent: DatastoreTransaction | None = None) -> None:
         self.parent = parent
         self._log: list[_Undo] = []
+        self.closed = False
+        """Whether it has ended: committed, rolled back, or closed by its parent."""
 
     def registerUndo(self, name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Record how to undo one operation; ``name`` appears in log messages."""
@@ -71,6 +73,20 @@ class DatastoreTransaction:
 
     def __len__(self) -> int:
         return len(self._log)
+
+    def open_inside(self, innermost: DatastoreTransaction | None) -> list[DatastoreTransaction]:
+        """Return the transactions open inside this one, innermost first.
+
+        ``innermost`` is the innermost transaction the thread has open; the
+        list is empty when that is this one, as it is when transactions end
+        in order.
+        """
+        inside = []
+        transaction = innermost
+        while transaction is not None and transaction is not self:
+            inside.append(transaction)
+            transaction = transaction.parent
+        return inside
 
 
 class ThreadTransaction(threading.local):
