@@ -86,14 +86,15 @@ def _finish(state: SessionState, item: pytest.Item, usage: TestUsage) -> None:
     """End a test that built tracked stores: the session's checks, then its report row.
 
     Changed stored objects that no ``get`` raised for are raised here (the
-    first, with how many more); in strict mode, the test's problems fail it.
+    first, naming its store as the report does, with how many more); in
+    strict mode, the test's problems fail it.
     The stores are let go: the item lives all session. Runs as a finalizer
     of the test, so what it raises is an error at teardown.
     """
     if not usage.stores:
         return
     mutations = usage.mutations()
-    unraised = [error for _, error in mutations if not error.already_raised]
+    unraised = [(label, error) for label, error in mutations if not error.already_raised]
     counts: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
     if state.report_types or state.strict:
@@ -105,9 +106,9 @@ def _finish(state: SessionState, item: pytest.Item, usage: TestUsage) -> None:
     if state.report_types:
         state.report.add(item.nodeid, counts, problems)
     if unraised:
-        first = unraised[0]
-        if len(unraised) > 1:
-            first.args = (f"{first.args[0]}\n({len(unraised) - 1} more changed)",)
+        label, first = unraised[0]
+        more = f"\n({len(unraised) - 1} more changed)" if len(unraised) > 1 else ""
+        first.args = (first.describe(label) + more,)
         raise first
     if state.strict and problems:
         details = "\n  ".join(f"[{kind}] {message}" for kind, message in problems)

@@ -113,7 +113,9 @@ class TestUsage:
                     ("inconsistent", f"{label} is inconsistent: " + "; ".join(inconsistent))
                 )
             problems.extend(_tool_problems(label, store, repeated_get_threshold))
-        problems.extend(("mutated", f"{label}: {error}") for label, error in mutations)
+        problems.extend(
+            ("mutated", error.describe(label, with_id=False)) for label, error in mutations
+        )
         return totals, problems
 
 

@@ -51,6 +51,40 @@ def test_a_mutation_is_a_teardown_error_and_a_report_problem(pytester: pytest.Py
     assert mutated == ["test_changes_after_put", "test_changes_after_put_then_reads"]
 
 
+MUTATING_BUTLER = """
+import pytest
+
+@pytest.mark.memstore(detect_mutation=True)
+def test_butler_store(memstore_butler, memstore_ref):
+    ref = memstore_ref("rows", {"visit": 1}, "SliceableList")
+    memstore_butler.registry.registerDatasetType(ref.datasetType)
+    rows = [1, 2, 3]
+    memstore_butler.put(rows, ref)
+    rows[2] = 30
+"""
+
+
+def test_a_mutated_problem_names_its_store_by_its_report_label_once(
+    pytester: pytest.Pytester,
+) -> None:
+    """Not by the store's ``InMemoryDatastore@N``, which depends on how many came before."""
+    pytester.makepyfile(MUTATING_BUTLER)
+    result = pytester.runpytest("--memstore-report=json:r.json")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*DatasetMutatedError: rows {visit: 1} (id *) in memstore_butler changed after put*"]
+    )
+    problems = json.loads((pytester.path / "r.json").read_text())["problems"]
+    assert [(p["kind"], p["message"]) for p in problems] == [
+        (
+            "mutated",
+            "rows {visit: 1} in memstore_butler changed after put, before any get handed it "
+            "out: at [2], was 3, now 30. The store holds the very object that was put; a "
+            "file-backed datastore would still hold the value put",
+        )
+    ]
+
+
 def test_the_ini_option_turns_detection_on_for_every_fixture_store(
     pytester: pytest.Pytester,
 ) -> None:
