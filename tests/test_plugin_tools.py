@@ -225,3 +225,37 @@ def test_a_count_option_that_is_not_a_whole_number_is_a_usage_error(
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{name} must be a whole number, 0 or more; got '{value}'*"])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("memstore_strict", "maybe"), ("memstore_detect_mutation", "Sure")]
+)
+def test_a_bool_option_that_is_not_a_truth_value_is_a_usage_error_naming_it(
+    pytester: pytest.Pytester, name: str, value: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{name} = {value}\n")
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(  # and pytest's words: "invalid truth value 'sure'"
+        [f"ERROR: {name} must be true or false (or yes/no, on/off, 1/0, in any case); "
+         f"*'{value.lower()}'"]
+    )
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize(("value", "strict"), [("Yes", True), ("ON", True), ("0", False)])
+def test_a_bool_option_takes_what_pytest_takes(
+    pytester: pytest.Pytester, value: str, strict: bool
+) -> None:
+    pytester.makeini(f"[pytest]\nmemstore_strict = {value}\n")
+    pytester.makepyfile(
+        """
+        def test_leaves_trash(memstore, memstore_ref):
+            ref = memstore_ref("calexp", {"visit": 1})
+            memstore.put({}, ref)
+            memstore.trash(ref)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1 if strict else 0)
