@@ -47,19 +47,35 @@ def check_markers(session: pytest.Session, items: list[pytest.Item]) -> None:
     Raises
     ------
     pytest.UsageError
-        A marker has positional arguments, an unknown option or a bad
-        value; the message names the test. On an xdist worker, the session
-        also gets it as its stop reason: the controller never sees a
-        worker's `pytest.UsageError`, but shows a stop reason.
+        Some markers have positional arguments, an unknown option or a bad
+        value: one message per bad marker (pytest shows each on an
+        ``ERROR:`` line of its own), naming the first test it is on and
+        how many more it applies to (a class's marker, a parametrized
+        test's). On an xdist worker, the session also gets them as its stop
+        reason: the controller never sees a worker's `pytest.UsageError`,
+        but shows a stop reason.
     """
+    bad: dict[int, tuple[pytest.Mark, str, list[str]]] = {}  # by id(marker); the mark kept alive
     for item in items:
         for marker in item.iter_markers("memstore"):
+            found = bad.get(id(marker))
+            if found is not None:
+                found[2].append(item.nodeid)
+                continue
             try:
                 _check_marker(marker, item.nodeid)
             except pytest.UsageError as err:
-                if is_xdist_worker(session.config):
-                    session.shouldstop = str(err)
-                raise
+                bad[id(marker)] = (marker, str(err), [])
+    if not bad:
+        return
+    messages = [
+        message + (f"; the marker is on {len(more)} more test{'s' * (len(more) > 1)}"
+                   if more else "")
+        for _, message, more in bad.values()
+    ]
+    if is_xdist_worker(session.config):
+        session.shouldstop = "\n".join(messages)
+    raise pytest.UsageError(*messages)
 
 
 def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
