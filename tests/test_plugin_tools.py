@@ -51,6 +51,53 @@ def test_a_mutation_is_a_teardown_error_and_a_report_problem(pytester: pytest.Py
     assert mutated == ["test_changes_after_put", "test_changes_after_put_then_reads"]
 
 
+def test_strict_mode_raises_at_teardown_only_the_mutations_no_get_raised(
+    pytester: pytest.Pytester,
+) -> None:
+    """A mutation a ``get`` raised was seen: the report lists it, teardown stays quiet."""
+    pytester.makepyfile(MUTATING)
+    result = pytester.runpytest(
+        "--memstore-strict", "--memstore-report=json:r.json", "-p", "no:randomly"
+    )
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_changes_after_put *", "*DatasetMutatedError*rows*visit*"]
+    )
+    result.stdout.no_fnmatch_line("*ERROR at teardown of test_changes_after_put_then_reads*")
+    result.stdout.no_fnmatch_line("*[[]mutated[]]*")
+    problems = json.loads((pytester.path / "r.json").read_text())["problems"]
+    mutated = sorted(p["nodeid"].split("::")[1] for p in problems if p["kind"] == "mutated")
+    assert mutated == ["test_changes_after_put", "test_changes_after_put_then_reads"]
+
+
+def test_strict_mode_still_raises_a_tests_other_problems_after_a_caught_mutation(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_memstore import DatasetMutatedError
+
+        @pytest.mark.memstore(detect_mutation=True)
+        def test_catches_and_leaves_trash(memstore, memstore_ref):
+            ref = memstore_ref("rows", {"visit": 1}, "SliceableList")
+            rows = [1]
+            memstore.put(rows, ref)
+            rows.append(2)
+            with pytest.raises(DatasetMutatedError):
+                memstore.get(ref)
+            memstore.trash(ref)
+        """
+    )
+    result = pytester.runpytest("--memstore-strict")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["memstore strict mode: *::test_catches_and_leaves_trash left",
+         "  [[]trash[]] memstore was left with 1 dataset(s) in the trash *"]
+    )
+    result.stdout.no_fnmatch_line("*[[]mutated[]]*")
+
+
 MUTATING_BUTLER = """
 import pytest
 
