@@ -116,7 +116,7 @@ def _finish(state: SessionState, item: pytest.Item, usage: TestUsage) -> None:
     counts: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
     if state.report_types or state.strict:
-        counts, problems = usage.summarize(state.repeated_get_threshold, mutations)
+        counts, problems = usage.summarize(state.repeated_get_threshold, mutations, item.nodeid)
     # Mutations are raised as themselves, and only those no get raised.
     unseen = [problem for problem in problems if problem[0] != "mutated"] if state.strict else []
     failing = bool(unraised or unseen)
@@ -245,7 +245,7 @@ class SessionFixtures:
         state = self.state
         if state.tracking:
             options = {**state.store_defaults, **options}
-        store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
+        store = state.store_class(storageClasses=test.storage_classes, **options)
         if state.tracking or options.get("detect_mutation"):
             usage = test.usage
             if usage is None:
