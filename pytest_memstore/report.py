@@ -169,6 +169,9 @@ class TestUsage:
         return totals, problems
 
 
+_NEVER_EXITED = "entered with __enter__ and never exited"
+
+
 def _transaction_problems(
     label: str, store: TrackedDatastore, nodeid: str
 ) -> list[tuple[str, str]]:
@@ -200,9 +203,6 @@ def _transaction_problems(
             "they are closed, then are undone"
         )
     return [("open_transaction", f"{label}: {text}") for text in problems]
-
-
-_NEVER_EXITED = "entered with __enter__ and never exited"
 
 
 def _tool_problems(
