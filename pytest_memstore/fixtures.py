@@ -47,19 +47,35 @@ def check_markers(session: pytest.Session, items: list[pytest.Item]) -> None:
     Raises
     ------
     pytest.UsageError
-        A marker has positional arguments, an unknown option or a bad
-        value; the message names the test. On an xdist worker, the session
-        also gets it as its stop reason: the controller never sees a
-        worker's `pytest.UsageError`, but shows a stop reason.
+        Some markers have positional arguments, an unknown option or a bad
+        value: one message per bad marker (pytest shows each on an
+        ``ERROR:`` line of its own), naming the first test it is on and
+        how many more it applies to (a class's marker, a parametrized
+        test's). On an xdist worker, the session also gets them as its stop
+        reason: the controller never sees a worker's `pytest.UsageError`,
+        but shows a stop reason.
     """
+    bad: dict[int, tuple[pytest.Mark, str, list[str]]] = {}  # by id(marker); the mark kept alive
     for item in items:
         for marker in item.iter_markers("memstore"):
+            found = bad.get(id(marker))
+            if found is not None:
+                found[2].append(item.nodeid)
+                continue
             try:
                 _check_marker(marker, item.nodeid)
             except pytest.UsageError as err:
-                if is_xdist_worker(session.config):
-                    session.shouldstop = str(err)
-                raise
+                bad[id(marker)] = (marker, str(err), [])
+    if not bad:
+        return
+    messages = [
+        message + (f"; the marker is on {len(more)} more test{'s' * (len(more) > 1)}"
+                   if more else "")
+        for _, message, more in bad.values()
+    ]
+    if is_xdist_worker(session.config):
+        session.shouldstop = "\n".join(messages)
+    raise pytest.UsageError(*messages)
 
 
 def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
@@ -86,31 +102,36 @@ def _finish(state: SessionState, item: pytest.Item, usage: TestUsage) -> None:
     """End a test that built tracked stores: the session's checks, then its report row.
 
     Changed stored objects that no ``get`` raised for are raised here (the
-    first, with how many more); in strict mode, the test's problems fail it.
+    first, naming its store as the report does, with how many more); in
+    strict mode, the test's other problems fail it. A change a ``get``
+    raised for is in the report but raised no more: the test saw it (and
+    may have caught it, with ``pytest.raises``).
     The stores are let go: the item lives all session. Runs as a finalizer
     of the test, so what it raises is an error at teardown.
     """
     if not usage.stores:
         return
     mutations = usage.mutations()
-    unraised = [error for _, error in mutations if not error.already_raised]
+    unraised = [(label, error) for label, error in mutations if not error.already_raised]
     counts: dict[str, int] = {}
     problems: list[tuple[str, str]] = []
     if state.report_types or state.strict:
-        counts, problems = usage.summarize(state.repeated_get_threshold, mutations)
-    failing = bool(unraised) or (state.strict and bool(problems))
+        counts, problems = usage.summarize(state.repeated_get_threshold, mutations, item.nodeid)
+    # Mutations are raised as themselves, and only those no get raised.
+    unseen = [problem for problem in problems if problem[0] != "mutated"] if state.strict else []
+    failing = bool(unraised or unseen)
     if failing and state.log_size:
         usage.failure_log = format_operation_logs(usage.stores)
     usage.stores.clear()  # the item lives all session: do not keep its stores' data alive
     if state.report_types:
         state.report.add(item.nodeid, counts, problems)
     if unraised:
-        first = unraised[0]
-        if len(unraised) > 1:
-            first.args = (f"{first.args[0]}\n({len(unraised) - 1} more changed)",)
+        label, first = unraised[0]
+        more = f"\n({len(unraised) - 1} more changed)" if len(unraised) > 1 else ""
+        first.args = (first.describe(label) + more,)
         raise first
-    if state.strict and problems:
-        details = "\n  ".join(f"[{kind}] {message}" for kind, message in problems)
+    if unseen:
+        details = "\n  ".join(f"[{kind}] {message}" for kind, message in unseen)
         pytest.fail(f"memstore strict mode: {item.nodeid} left\n  {details}", pytrace=False)
 
 
@@ -224,7 +245,7 @@ class SessionFixtures:
         state = self.state
         if state.tracking:
             options = {**state.store_defaults, **options}
-        store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
+        store = state.store_class(storageClasses=test.storage_classes, **options)
         if state.tracking or options.get("detect_mutation"):
             usage = test.usage
             if usage is None:

@@ -118,14 +118,14 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
         "defaults for their factories); "
         "run and collections are the butler's",
     )
-    strict = config.getoption("memstore_strict")
-    if strict is None:
-        strict = bool(config.getini("memstore_strict"))
+    strict = _ini_flag(config, "memstore_strict")  # read even when the option wins: checked
+    if config.getoption("memstore_strict"):
+        strict = True
     state = SessionState(
         report_types=list(config.getoption("memstore_report") or []),
         strict=strict,
         base_storage_classes=_ini_storage_classes(config),
-        detect_mutation=bool(config.getini("memstore_detect_mutation")),
+        detect_mutation=_ini_flag(config, "memstore_detect_mutation"),
         repeated_get_threshold=_ini_count(config, "memstore_repeated_get_threshold"),
         log_size=_ini_count(config, "memstore_log_size"),
     )
@@ -139,6 +139,21 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
         config.pluginmanager.register(FailureLogs(fixtures), "memstore-failure-logs")
     # The assertion helpers show values whole at -vv, as pytest's own messages do.
     config.add_cleanup(follow_verbosity(config))
+
+
+def _ini_flag(config: pytest.Config, name: str) -> bool:
+    """Read a bool ini option; a value pytest cannot read as one names the option.
+
+    pytest's own error says only ``invalid truth value 'maybe'``. The option
+    stays of pytest's type ``bool``, so that ``--help`` says so and a TOML
+    ``true`` is taken as it is.
+    """
+    try:
+        return bool(config.getini(name))
+    except (pytest.UsageError, ValueError, TypeError) as err:
+        raise pytest.UsageError(
+            f"{name} must be true or false (or yes/no, on/off, 1/0, in any case); {err}"
+        ) from None
 
 
 def _ini_count(config: pytest.Config, name: str) -> int:

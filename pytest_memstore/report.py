@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS", "COUNT_KEYS", "Column", "Report", "TestUsage", "fit"]
+__all__ = ["COLUMNS", "COUNT_KEYS", "Column", "Report", "TestUsage", "TrackedDatastore", "fit"]
 
 import textwrap
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from .core.errors import DatasetMutatedError
 from .datastore import counts
 from .datastore.counts import OperationCounts
 from .datastore.store import InMemoryDatastore
+from .datastore.transaction import DatastoreTransaction
 
 
 @attrs.frozen
@@ -57,6 +59,49 @@ REPORT_VERSION = 1
 BUSIEST_SHOWN = 10
 
 
+class TrackedDatastore(InMemoryDatastore):
+    """An `InMemoryDatastore` that notes the transactions its test leaves open.
+
+    The fixtures build their stores of this class when a test's problems are
+    looked for (a report, or strict mode); it differs from its base only in
+    `transaction`, which counts. A transaction is left open when its
+    ``with`` block never ends: a generator suspended inside it, a context
+    manager entered with ``__enter__`` and never exited. Nothing commits
+    it: it is rolled back when that generator or context manager is closed
+    or garbage collected, which for one only the test held is when the test
+    function returns, before its teardown.
+
+    Attributes
+    ----------
+    transactions_open : `int`
+        Transactions open now, in any thread.
+    transactions_abandoned : `int`
+        Transactions closed without their block ending (a `GeneratorExit`
+        where the block was suspended), and so rolled back; nested ones
+        count too.
+    """
+
+    # Class-level zeros: a store gets counts of its own on its first transaction.
+    transactions_open = 0
+    transactions_abandoned = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[DatastoreTransaction]:
+        """Open a transaction as `InMemoryDatastore.transaction` does, counting how it ends."""
+        with super().transaction() as transaction:
+            with self._lock:
+                self.transactions_open += 1
+            try:
+                yield transaction
+            except GeneratorExit:  # closed where it waited: its block never ended
+                with self._lock:
+                    self.transactions_abandoned += 1
+                raise
+            finally:
+                with self._lock:
+                    self.transactions_open -= 1
+
+
 @attrs.define
 class TestUsage:
     """The stores one test built, each with the name the report gives it.
@@ -81,15 +126,18 @@ class TestUsage:
         self,
         repeated_get_threshold: int = 0,
         mutations: Sequence[tuple[str, DatasetMutatedError]] | None = None,
+        nodeid: str = "the test",
     ) -> tuple[dict[str, int], list[tuple[str, str]]]:
         """Return the test's counts and its problems as ``(kind, message)`` pairs.
 
-        The kinds: ``trash`` (left unemptied), ``inconsistent``, ``mutated``
-        (a stored object changed since it was put or handed out),
-        ``repeated_get`` (a dataset read more than ``repeated_get_threshold``
-        times, when that is above 0) and ``unfired_fault`` (a ``fail_next``
-        that never fired). ``mutations``, from `mutations`, saves looking
-        for them again.
+        The kinds: ``trash`` (left unemptied), ``inconsistent``,
+        ``open_transaction`` (a transaction of a `TrackedDatastore` left
+        open: see there), ``mutated`` (a stored object changed since it was
+        put or handed out), ``repeated_get`` (a dataset read more than
+        ``repeated_get_threshold`` times, when that is above 0) and
+        ``unfired_fault`` (a ``fail_next`` that never fired). ``mutations``,
+        from `mutations`, saves looking for them again; ``nodeid`` is how
+        the messages that name the test name it.
         """
         if mutations is None:
             mutations = self.mutations()
@@ -112,9 +160,49 @@ class TestUsage:
                 problems.append(
                     ("inconsistent", f"{label} is inconsistent: " + "; ".join(inconsistent))
                 )
+            if isinstance(store, TrackedDatastore):
+                problems.extend(_transaction_problems(label, store, nodeid))
             problems.extend(_tool_problems(label, store, repeated_get_threshold))
-        problems.extend(("mutated", f"{label}: {error}") for label, error in mutations)
+        problems.extend(
+            ("mutated", error.describe(label, with_id=False)) for label, error in mutations
+        )
         return totals, problems
+
+
+_NEVER_EXITED = "entered with __enter__ and never exited"
+
+
+def _transaction_problems(
+    label: str, store: TrackedDatastore, nodeid: str
+) -> list[tuple[str, str]]:
+    """Return the transactions the test left open: those rolled back, those open still."""
+    problems = []
+    closed, still_open = store.transactions_abandoned, store.transactions_open
+    if closed == 1:
+        problems.append(
+            f"a transaction of {nodeid} was left open (in a generator suspended inside it, or "
+            f"{_NEVER_EXITED}) and rolled back when it was closed or garbage collected: its "
+            "writes are undone"
+        )
+    elif closed:
+        problems.append(
+            f"{closed} transactions of {nodeid} were left open (in generators suspended inside "
+            f"them, or {_NEVER_EXITED}) and rolled back when they were closed or garbage "
+            "collected: their writes are undone"
+        )
+    if still_open == 1:
+        problems.append(
+            f"a transaction of {nodeid} was still open at teardown (in a generator suspended "
+            f"inside it, or {_NEVER_EXITED}): its writes stay in the store until it is closed, "
+            "then are undone"
+        )
+    elif still_open:
+        problems.append(
+            f"{still_open} transactions of {nodeid} were still open at teardown (in generators "
+            f"suspended inside them, or {_NEVER_EXITED}): their writes stay in the store until "
+            "they are closed, then are undone"
+        )
+    return [("open_transaction", f"{label}: {text}") for text in problems]
 
 
 def _tool_problems(

@@ -188,6 +188,63 @@ def test_a_bad_marker_value_is_a_usage_error_naming_the_option(
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
+SEVERAL_BAD_MARKERS = {
+    "test_bad_one": """
+        import pytest
+
+        @pytest.mark.memstore(copy_on_gett=True)
+        def test_misspelt(memstore):
+            pass
+
+        def test_innocent(memstore):
+            pass
+
+        @pytest.mark.memstore(name=5)
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_bad_name(memstore, n):
+            pass
+        """,
+    "test_bad_two": """
+        import pytest
+
+        @pytest.mark.memstore("scratch")
+        def test_positional(memstore):
+            pass
+
+        @pytest.mark.memstore(constraints="x")
+        class TestShared:
+            def test_first(self):
+                pass
+
+            def test_second(self):
+                pass
+        """,
+}
+
+
+def test_every_bad_marker_is_listed_in_one_run(pytester: pytest.Pytester) -> None:
+    """One line per bad marker, naming the first test it is on and the option."""
+    pytester.makepyfile(**{name: textwrap.dedent(body)
+                           for name, body in SEVERAL_BAD_MARKERS.items()})
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert len(errors) == 4, result.stderr.str()
+    result.stderr.fnmatch_lines(
+        [
+            "ERROR: test_bad_one.py::test_misspelt: @pytest.mark.memstore: unknown option(s) "
+            "[[]'copy_on_gett'[]]; *",
+            "ERROR: test_bad_one.py::test_bad_name[[]1[]]: @pytest.mark.memstore: option "
+            "name=5 must be *; the marker is on 1 more test",
+            "ERROR: test_bad_two.py::test_positional: @pytest.mark.memstore takes keyword "
+            "options only *",
+            "ERROR: test_bad_two.py::TestShared::test_first: @pytest.mark.memstore: option "
+            "constraints='x' must be *; the marker is on 1 more test",
+        ]
+    )
+    result.stdout.no_fnmatch_line("*passed*")
+
+
 def test_a_marker_applied_at_run_time_is_checked_by_the_fixture(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
@@ -222,6 +279,23 @@ def test_unknown_marker_key_under_xdist_fails_naming_it(pytester: pytest.Pyteste
     assert "test_misspelt.py::test_misspelt" in output
     assert "INTERNALERROR" not in output
     result.stdout.no_fnmatch_line("*passed*")
+
+
+def test_every_bad_marker_is_listed_under_xdist(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")
+    pytester.makepyfile(**{name: textwrap.dedent(body)
+                           for name, body in SEVERAL_BAD_MARKERS.items()})
+    result = pytester.runpytest_subprocess("-n", "2")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    output = result.stdout.str() + result.stderr.str()
+    for says in (
+        "test_bad_one.py::test_misspelt: @pytest.mark.memstore: unknown option(s)",
+        "test_bad_one.py::test_bad_name[1]: @pytest.mark.memstore: option name=5",
+        "test_bad_two.py::test_positional: @pytest.mark.memstore takes keyword options only",
+        "test_bad_two.py::TestShared::test_first: @pytest.mark.memstore: option constraints=",
+    ):
+        assert says in output
+    assert "INTERNALERROR" not in output
 
 
 # -- ini: memstore_storage_classes ----------------------------------------------

@@ -51,6 +51,87 @@ def test_a_mutation_is_a_teardown_error_and_a_report_problem(pytester: pytest.Py
     assert mutated == ["test_changes_after_put", "test_changes_after_put_then_reads"]
 
 
+def test_strict_mode_raises_at_teardown_only_the_mutations_no_get_raised(
+    pytester: pytest.Pytester,
+) -> None:
+    """A mutation a ``get`` raised was seen: the report lists it, teardown stays quiet."""
+    pytester.makepyfile(MUTATING)
+    result = pytester.runpytest(
+        "--memstore-strict", "--memstore-report=json:r.json", "-p", "no:randomly"
+    )
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_changes_after_put *", "*DatasetMutatedError*rows*visit*"]
+    )
+    result.stdout.no_fnmatch_line("*ERROR at teardown of test_changes_after_put_then_reads*")
+    result.stdout.no_fnmatch_line("*[[]mutated[]]*")
+    problems = json.loads((pytester.path / "r.json").read_text())["problems"]
+    mutated = sorted(p["nodeid"].split("::")[1] for p in problems if p["kind"] == "mutated")
+    assert mutated == ["test_changes_after_put", "test_changes_after_put_then_reads"]
+
+
+def test_strict_mode_still_raises_a_tests_other_problems_after_a_caught_mutation(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_memstore import DatasetMutatedError
+
+        @pytest.mark.memstore(detect_mutation=True)
+        def test_catches_and_leaves_trash(memstore, memstore_ref):
+            ref = memstore_ref("rows", {"visit": 1}, "SliceableList")
+            rows = [1]
+            memstore.put(rows, ref)
+            rows.append(2)
+            with pytest.raises(DatasetMutatedError):
+                memstore.get(ref)
+            memstore.trash(ref)
+        """
+    )
+    result = pytester.runpytest("--memstore-strict")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["memstore strict mode: *::test_catches_and_leaves_trash left",
+         "  [[]trash[]] memstore was left with 1 dataset(s) in the trash *"]
+    )
+    result.stdout.no_fnmatch_line("*[[]mutated[]]*")
+
+
+MUTATING_BUTLER = """
+import pytest
+
+@pytest.mark.memstore(detect_mutation=True)
+def test_butler_store(memstore_butler, memstore_ref):
+    ref = memstore_ref("rows", {"visit": 1}, "SliceableList")
+    memstore_butler.registry.registerDatasetType(ref.datasetType)
+    rows = [1, 2, 3]
+    memstore_butler.put(rows, ref)
+    rows[2] = 30
+"""
+
+
+def test_a_mutated_problem_names_its_store_by_its_report_label_once(
+    pytester: pytest.Pytester,
+) -> None:
+    """Not by the store's ``InMemoryDatastore@N``, which depends on how many came before."""
+    pytester.makepyfile(MUTATING_BUTLER)
+    result = pytester.runpytest("--memstore-report=json:r.json")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*DatasetMutatedError: rows {visit: 1} (id *) in memstore_butler changed after put*"]
+    )
+    problems = json.loads((pytester.path / "r.json").read_text())["problems"]
+    assert [(p["kind"], p["message"]) for p in problems] == [
+        (
+            "mutated",
+            "rows {visit: 1} in memstore_butler changed after put, before any get handed it "
+            "out: at [2], was 3, now 30. The store holds the very object that was put; a "
+            "file-backed datastore would still hold the value put",
+        )
+    ]
+
+
 def test_the_ini_option_turns_detection_on_for_every_fixture_store(
     pytester: pytest.Pytester,
 ) -> None:
@@ -191,3 +272,37 @@ def test_a_count_option_that_is_not_a_whole_number_is_a_usage_error(
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*{name} must be a whole number, 0 or more; got '{value}'*"])
+
+
+@pytest.mark.parametrize(
+    ("name", "value"), [("memstore_strict", "maybe"), ("memstore_detect_mutation", "Sure")]
+)
+def test_a_bool_option_that_is_not_a_truth_value_is_a_usage_error_naming_it(
+    pytester: pytest.Pytester, name: str, value: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{name} = {value}\n")
+    pytester.makepyfile("def test_nothing():\n    pass\n")
+    result = pytester.runpytest()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(  # and pytest's words: "invalid truth value 'sure'"
+        [f"ERROR: {name} must be true or false (or yes/no, on/off, 1/0, in any case); "
+         f"*'{value.lower()}'"]
+    )
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+@pytest.mark.parametrize(("value", "strict"), [("Yes", True), ("ON", True), ("0", False)])
+def test_a_bool_option_takes_what_pytest_takes(
+    pytester: pytest.Pytester, value: str, strict: bool
+) -> None:
+    pytester.makeini(f"[pytest]\nmemstore_strict = {value}\n")
+    pytester.makepyfile(
+        """
+        def test_leaves_trash(memstore, memstore_ref):
+            ref = memstore_ref("calexp", {"visit": 1})
+            memstore.put({}, ref)
+            memstore.trash(ref)
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1, errors=1 if strict else 0)

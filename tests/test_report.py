@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pytest_memstore.report import Report
+from pytest_memstore.report import Report, TestUsage, TrackedDatastore
 from tests._report_suite import (
     COUNT_KEYS,
     EXPECTED,
@@ -361,6 +361,126 @@ def test_strict_problems_are_also_reported(known: pytest.Pytester) -> None:
     document = load(known.path / "report.json")
     assert [(p["nodeid"], p["kind"]) for p in document["problems"]] == EXPECTED_PROBLEMS
     assert len(document["tests"]) == len(EXPECTED)
+
+
+OPEN_TRANSACTIONS = """
+import pytest
+
+kept = []
+
+def write_in_a_transaction(butler, ref):
+    with butler.transaction():
+        butler.put({"x": 1}, ref)
+        yield
+
+def test_suspended_generator(memstore_butler, memstore_ref):
+    ref = memstore_ref("metric", {"visit": 1})
+    memstore_butler.registry.registerDatasetType(ref.datasetType)
+    writer = write_in_a_transaction(memstore_butler, ref)
+    next(writer)  # and never again: the generator waits inside the transaction
+    assert memstore_butler.exists(ref)
+
+def test_entered_by_hand(memstore, memstore_ref):
+    transaction = memstore.transaction()
+    transaction.__enter__()
+    memstore.put({"x": 1}, memstore_ref("metric", {"visit": 1}))
+
+def test_still_open_at_teardown(memstore_factory, memstore_ref):
+    store = memstore_factory(name="kept")
+    transaction = store.transaction()
+    transaction.__enter__()
+    store.put({"x": 1}, memstore_ref("metric", {"visit": 1}))
+    kept.append(transaction)  # alive after the test
+
+def test_exits_its_transactions(memstore, memstore_ref):
+    with memstore.transaction():
+        memstore.put({"x": 1}, memstore_ref("metric", {"visit": 1}))
+    with pytest.raises(KeyError), memstore.transaction():
+        memstore.put({"x": 2}, memstore_ref("metric", {"visit": 2}))
+        raise KeyError("rolled back")
+
+@pytest.fixture
+def in_a_transaction(memstore):
+    with memstore.transaction():
+        yield memstore  # committed at the fixture's teardown
+
+def test_a_fixture_holds_it_open(in_a_transaction, memstore_ref):
+    in_a_transaction.put({"x": 1}, memstore_ref("metric", {"visit": 1}))
+"""
+
+
+@pytest.mark.parametrize(
+    "ini", [pytest.param("", id="plain"), pytest.param("memstore_log_size = 5", id="tools")]
+)
+def test_a_transaction_left_open_is_a_problem_and_a_strict_error(
+    pytester: pytest.Pytester, ini: str
+) -> None:
+    """Left open: a generator suspended inside it, or ``__enter__`` without ``__exit__``."""
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile(test_open=OPEN_TRANSACTIONS)
+    result = pytester.runpytest("--memstore-report=json:report.json", "-p", "no:randomly")
+    result.assert_outcomes(passed=5)
+    document = load(pytester.path / "report.json")
+    closed = (
+        "was left open (in a generator suspended inside it, or entered with __enter__ and "
+        "never exited) and rolled back when it was closed or garbage collected: its writes "
+        "are undone"
+    )
+    assert [(p["nodeid"], p["kind"], p["message"]) for p in document["problems"]] == [
+        ("test_open.py::test_entered_by_hand", "open_transaction",
+         f"memstore: a transaction of test_open.py::test_entered_by_hand {closed}"),
+        ("test_open.py::test_still_open_at_teardown", "open_transaction",
+         "kept: a transaction of test_open.py::test_still_open_at_teardown was still open at "
+         "teardown (in a generator suspended inside it, or entered with __enter__ and never "
+         "exited): its writes stay in the store until it is closed, then are undone"),
+        ("test_open.py::test_suspended_generator", "open_transaction",
+         f"memstore_butler: a transaction of test_open.py::test_suspended_generator {closed}"),
+    ]
+    # Rolled back when the test returned: counted so, nothing left. Open still: all left.
+    rows = {row["nodeid"].split("::")[1]: row for row in document["tests"]}
+    for test, rollback, left in (
+        ("test_entered_by_hand", 1, 0),
+        ("test_suspended_generator", 1, 0),
+        ("test_still_open_at_teardown", 0, 1),
+    ):
+        assert (rows[test]["rollback"], rows[test]["left_datasets"]) == (rollback, left), test
+
+    strict = pytester.runpytest("--memstore-strict", "-p", "no:randomly")
+    strict.assert_outcomes(passed=5, errors=3)
+    strict.stdout.fnmatch_lines(
+        ["memstore strict mode: test_open.py::test_suspended_generator left",
+         "  [[]open_transaction[]] memstore_butler: a transaction of "
+         "test_open.py::test_suspended_generator was left open *"]
+    )
+    for clean in ("test_exits_its_transactions", "test_a_fixture_holds_it_open"):
+        strict.stdout.no_fnmatch_line(f"*ERROR at teardown of {clean}*")
+
+
+def test_nested_transactions_left_open_are_each_counted() -> None:
+    store = TrackedDatastore("nested")
+
+    def nested() -> Any:
+        with store.transaction(), store.transaction():
+            yield
+
+    writer = nested()
+    next(writer)
+    usage = TestUsage([("nested", store)])
+    assert usage.summarize(nodeid="t.py::t")[1] == [
+        ("open_transaction", "nested: 2 transactions of t.py::t were still open at teardown "
+         "(in generators suspended inside them, or entered with __enter__ and never exited): "
+         "their writes stay in the store until they are closed, then are undone"),
+    ]
+    writer.close()
+    assert (store.transactions_open, store.transactions_abandoned) == (0, 2)
+    assert usage.summarize(nodeid="t.py::t")[1][0][1].startswith(
+        "nested: 2 transactions of t.py::t were left open (in generators suspended inside them"
+    )
+    with store.transaction():
+        pass
+    assert (store.transactions_open, store.transactions_abandoned, store.counts.commit) == (
+        0, 2, 1
+    )
 
 
 # -- what the plugin keeps -----------------------------------------------------

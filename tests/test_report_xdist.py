@@ -235,6 +235,63 @@ def test_problems_name_stores_as_a_serial_run_does(pytester: pytest.Pytester) ->
     )
 
 
+MUTATION_SUITE = {
+    "test_mutations_a": """
+        def test_builds_stores(memstore_factory):
+            for _ in range(3):
+                memstore_factory()
+        """,
+    "test_mutations_b": """
+        import pytest
+
+        from pytest_memstore import DatasetMutatedError
+
+        @pytest.mark.memstore(detect_mutation=True)
+        def test_changes_what_it_put(memstore_butler, memstore_factory, memstore_ref):
+            ref = memstore_ref("rows", {"visit": 1}, "SliceableList")
+            memstore_butler.registry.registerDatasetType(ref.datasetType)
+            rows = [1, 2]
+            memstore_butler.put(rows, ref)
+            rows.append(3)
+            with pytest.raises(DatasetMutatedError):
+                memstore_butler.get(ref)
+            extra = memstore_factory()
+            more_rows = [1, 2]
+            extra.put(more_rows, ref)
+            more_rows.append(3)
+            with pytest.raises(DatasetMutatedError):
+                extra.get(ref)
+        """,
+}
+
+
+def test_mutated_problems_name_stores_as_a_serial_run_does(pytester: pytest.Pytester) -> None:
+    """Each worker numbers its stores from 1: the problem names the store by its label."""
+    pytester.makepyfile(**{name: body for name, body in MUTATION_SUITE.items()})
+    serial = pytester.runpytest("--memstore-report=json:serial.json")
+    serial.assert_outcomes(passed=2)
+    result = pytester.runpytest_subprocess(
+        *XDIST, "--memstore-report=json:xdist.json", timeout=TIMEOUT
+    )
+    result.assert_outcomes(passed=2)
+    problems = {
+        name: [(p["nodeid"], p["kind"], p["message"]) for p in load(pytester.path / name)[
+            "problems"]]
+        for name in ("serial.json", "xdist.json")
+    }
+    nodeid = "test_mutations_b.py::test_changes_what_it_put"
+    changed = (
+        "changed after put, before any get handed it out: at [2], item added, now 3 "
+        "(length 2 -> 3). The store holds the very object that was put; a file-backed "
+        "datastore would still hold the value put"
+    )
+    assert problems["serial.json"] == [
+        (nodeid, "mutated", f"rows {{visit: 1}} in memstore_butler {changed}"),
+        (nodeid, "mutated", f"rows {{visit: 1}} in memstore_factory#1 {changed}"),
+    ]
+    assert problems["xdist.json"] == problems["serial.json"]
+
+
 def test_an_unwritable_json_path_fails_the_run_under_xdist(pytester: pytest.Pytester) -> None:
     write_known_suite(pytester)
     (pytester.path / "test_known_b.py").unlink()  # no failing test

@@ -117,18 +117,51 @@ class DatasetMutatedError(AssertionError):
         datastore, when it changed, and the first place it differs with the
         value there at ``put`` and now.
         """
-        if after == "put":
-            when = "after put, before any get handed it out"
-            holds = "the very object that was put"
-        else:
-            when = "after a get handed it out"
-            holds = "the very object that was put, and get returns it"
-        message = (
-            f"{ref.datasetType.name} {ref.dataId} (id {ref.id}) in {datastore} changed {when}: "
-            f"at {difference.where}, {describe_change(difference)}. The store holds {holds}; "
-            "a file-backed datastore would still hold the value put"
-        )
+        message = _mutation_message(ref, datastore, difference, after, with_id=True)
         return cls(message, ref=ref, datastore=datastore, difference=difference, after=after)
+
+    def describe(self, datastore: str, *, with_id: bool = True) -> str:
+        """Return the standard message again, calling the datastore ``datastore``.
+
+        The report names a fixture's store by a label that is the same in
+        every run (``memstore``, ``memstore_factory#2``), not by its name
+        (``InMemoryDatastore@19``, numbered in the order stores were built).
+
+        Parameters
+        ----------
+        datastore : `str`
+            What to call the datastore holding the dataset.
+        with_id : `bool`, optional
+            Name the dataset ID too; without it the message is the same in
+            every run of a test that lets its refs get fresh (random) IDs.
+
+        Returns
+        -------
+        message : `str`
+            The message `for_dataset` makes; the message as raised for an
+            error not made by it (one without a ``ref`` or ``difference``).
+        """
+        if self.ref is None or self.difference is None or self.after is None:
+            return str(self)
+        return _mutation_message(self.ref, datastore, self.difference, self.after, with_id)
+
+
+def _mutation_message(
+    ref: Any, datastore: str, difference: Difference, after: str, with_id: bool
+) -> str:
+    """Say which dataset changed, where, when, and why a file-backed store would differ."""
+    if after == "put":
+        when = "after put, before any get handed it out"
+        holds = "the very object that was put"
+    else:
+        when = "after a get handed it out"
+        holds = "the very object that was put, and get returns it"
+    dataset = f"{ref.datasetType.name} {ref.dataId}" + (f" (id {ref.id})" if with_id else "")
+    return (
+        f"{dataset} in {datastore} changed {when}: at {difference.where}, "
+        f"{describe_change(difference)}. The store holds {holds}; "
+        "a file-backed datastore would still hold the value put"
+    )
 
 
 def describe_change(difference: Difference, width: int | None = _VALUE_WIDTH) -> str:
