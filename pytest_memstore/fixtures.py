@@ -245,7 +245,7 @@ class SessionFixtures:
         state = self.state
         if state.tracking:
             options = {**state.store_defaults, **options}
-        store = state.store_class(storageClasses=test.storage_classes, **options)
+        store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
         if state.tracking or options.get("detect_mutation"):
             usage = test.usage
             if usage is None:

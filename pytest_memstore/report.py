@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS", "COUNT_KEYS", "Column", "Report", "TestUsage", "TrackedDatastore", "fit"]
+__all__ = ["COLUMNS", "COUNT_KEYS", "Column", "Report", "TestUsage", "fit"]
 
 import textwrap
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,6 @@ from .core.errors import DatasetMutatedError
 from .datastore import counts
 from .datastore.counts import OperationCounts
 from .datastore.store import InMemoryDatastore
-from .datastore.transaction import DatastoreTransaction
 
 
 @attrs.frozen
@@ -59,49 +57,6 @@ REPORT_VERSION = 1
 BUSIEST_SHOWN = 10
 
 
-class TrackedDatastore(InMemoryDatastore):
-    """An `InMemoryDatastore` that notes the transactions its test leaves open.
-
-    The fixtures build their stores of this class when a test's problems are
-    looked for (a report, or strict mode); it differs from its base only in
-    `transaction`, which counts. A transaction is left open when its
-    ``with`` block never ends: a generator suspended inside it, a context
-    manager entered with ``__enter__`` and never exited. Nothing commits
-    it: it is rolled back when that generator or context manager is closed
-    or garbage collected, which for one only the test held is when the test
-    function returns, before its teardown.
-
-    Attributes
-    ----------
-    transactions_open : `int`
-        Transactions open now, in any thread.
-    transactions_abandoned : `int`
-        Transactions closed without their block ending (a `GeneratorExit`
-        where the block was suspended), and so rolled back; nested ones
-        count too.
-    """
-
-    # Class-level zeros: a store gets counts of its own on its first transaction.
-    transactions_open = 0
-    transactions_abandoned = 0
-
-    @contextmanager
-    def transaction(self) -> Iterator[DatastoreTransaction]:
-        """Open a transaction as `InMemoryDatastore.transaction` does, counting how it ends."""
-        with super().transaction() as transaction:
-            with self._lock:
-                self.transactions_open += 1
-            try:
-                yield transaction
-            except GeneratorExit:  # closed where it waited: its block never ended
-                with self._lock:
-                    self.transactions_abandoned += 1
-                raise
-            finally:
-                with self._lock:
-                    self.transactions_open -= 1
-
-
 @attrs.define
 class TestUsage:
     """The stores one test built, each with the name the report gives it.
@@ -131,10 +86,12 @@ class TestUsage:
         """Return the test's counts and its problems as ``(kind, message)`` pairs.
 
         The kinds: ``trash`` (left unemptied), ``inconsistent``,
-        ``open_transaction`` (a transaction of a `TrackedDatastore` left
-        open: see there), ``mutated`` (a stored object changed since it was
-        put or handed out), ``repeated_get`` (a dataset read more than
-        ``repeated_get_threshold`` times, when that is above 0) and
+        ``open_transaction`` (a transaction left open: a generator
+        suspended inside it, or a context manager entered and never exited;
+        see `InMemoryDatastore.abandoned_transactions`), ``mutated`` (a
+        stored object changed since it was put or handed out),
+        ``repeated_get`` (a dataset read more than ``repeated_get_threshold``
+        times, when that is above 0) and
         ``unfired_fault`` (a ``fail_next`` that never fired). ``mutations``,
         from `mutations`, saves looking for them again; ``nodeid`` is how
         the messages that name the test name it.
@@ -160,8 +117,7 @@ class TestUsage:
                 problems.append(
                     ("inconsistent", f"{label} is inconsistent: " + "; ".join(inconsistent))
                 )
-            if isinstance(store, TrackedDatastore):
-                problems.extend(_transaction_problems(label, store, nodeid))
+            problems.extend(_transaction_problems(label, store, nodeid))
             problems.extend(_tool_problems(label, store, repeated_get_threshold))
         problems.extend(
             ("mutated", error.describe(label, with_id=False)) for label, error in mutations
@@ -173,11 +129,11 @@ _NEVER_EXITED = "entered with __enter__ and never exited"
 
 
 def _transaction_problems(
-    label: str, store: TrackedDatastore, nodeid: str
+    label: str, store: InMemoryDatastore, nodeid: str
 ) -> list[tuple[str, str]]:
     """Return the transactions the test left open: those rolled back, those open still."""
     problems = []
-    closed, still_open = store.transactions_abandoned, store.transactions_open
+    closed, still_open = store.abandoned_transactions, store.open_transactions
     if closed == 1:
         problems.append(
             f"a transaction of {nodeid} was left open (in a generator suspended inside it, or "

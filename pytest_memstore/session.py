@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .datastore.store import InMemoryDatastore
-from .report import Report, TrackedDatastore, fit
+from .report import Report, fit
 
 if TYPE_CHECKING:
     import pytest
@@ -68,10 +67,6 @@ class SessionState:
         needs it, so that without options a test pays nothing for it.
     store_defaults : `dict`
         The tool options every fixture store gets, from the ini options.
-    store_class : `type`
-        The class of the fixture stores: `TrackedDatastore` when a test's
-        problems are looked for (a report, or strict mode), so that the
-        transactions it leaves open are known; else `InMemoryDatastore`.
     """
 
     report_types: list[tuple[str, str | None]]
@@ -85,7 +80,6 @@ class SessionState:
     # whether its test looks at it when it ends, and the tool options it gets.
     tracking: bool = attrs.field(init=False)
     store_defaults: dict[str, Any] = attrs.field(init=False)
-    store_class: type[InMemoryDatastore] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
         self.tracking = bool(
@@ -103,9 +97,6 @@ class SessionState:
         if self.log_size:
             defaults["log_size"] = self.log_size
         self.store_defaults = defaults
-        self.store_class = (
-            TrackedDatastore if self.report_types or self.strict else InMemoryDatastore
-        )
 
     def report_role(self, config: pytest.Config) -> ReportRole | None:
         """Return the role this process plays in reporting; `None` without a report."""

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from pytest_memstore.report import Report, TestUsage, TrackedDatastore
+from pytest_memstore import InMemoryDatastore
+from pytest_memstore.report import Report, TestUsage
 from tests._report_suite import (
     COUNT_KEYS,
     EXPECTED,
@@ -457,7 +458,7 @@ def test_a_transaction_left_open_is_a_problem_and_a_strict_error(
 
 
 def test_nested_transactions_left_open_are_each_counted() -> None:
-    store = TrackedDatastore("nested")
+    store = InMemoryDatastore("nested")
 
     def nested() -> Any:
         with store.transaction(), store.transaction():
@@ -472,13 +473,13 @@ def test_nested_transactions_left_open_are_each_counted() -> None:
          "their writes stay in the store until they are closed, then are undone"),
     ]
     writer.close()
-    assert (store.transactions_open, store.transactions_abandoned) == (0, 2)
+    assert (store.open_transactions, store.abandoned_transactions) == (0, 2)
     assert usage.summarize(nodeid="t.py::t")[1][0][1].startswith(
         "nested: 2 transactions of t.py::t were left open (in generators suspended inside them"
     )
     with store.transaction():
         pass
-    assert (store.transactions_open, store.transactions_abandoned, store.counts.commit) == (
+    assert (store.open_transactions, store.abandoned_transactions, store.counts.commit) == (
         0, 2, 1
     )
 

@@ -190,6 +190,9 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
                 if transaction.closed and isinstance(err, GeneratorExit):
                     raise  # collected after the transaction enclosing it ended it
                 raise self._end_out_of_order(transaction) from err
+            if isinstance(err, GeneratorExit):  # closed where it waited: its block never ended
+                with self._lock:
+                    self.abandoned_transactions += 1
             with self._lock:
                 transaction.rollback()
                 transaction.closed = True
@@ -205,6 +208,11 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
             self.counts.commit += 1
             self._open_transactions -= 1
         state.transaction = parent
+
+    @property
+    def open_transactions(self) -> int:
+        """How many transactions are open now, in any thread."""
+        return self._open_transactions
 
     def _end_out_of_order(self, transaction: DatastoreTransaction) -> TransactionOrderError:
         """Roll back a transaction left out of order; return the error that says so."""

@@ -92,6 +92,10 @@ class StoreTables:
     _thread: ThreadTransaction
     _open_transactions: int
     """Transactions open in any thread; while none is, ``put`` skips the thread-local lookup."""
+    abandoned_transactions: int = 0
+    """Transactions closed without their block ending, and so rolled back: a generator
+    suspended inside one, or a context manager entered and never exited, then closed or
+    garbage collected. Zero on the class: a store counts its own from its first one."""
 
     def _detach(self, dataset_id: DatasetId) -> tuple[DatasetId, Any] | None:
         """Drop one record; drop its artifact too if no other record uses it.
