@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core.model import DatasetId
 from ..core.storage import StorageClass
+from .transaction import ThreadTransaction
 
 if TYPE_CHECKING:
     import threading
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
     from .bridge import EphemeralBridge
     from .constraints import Constraints
     from .counts import OperationCounts
-    from .transaction import ThreadTransaction
 
 MISSING: Any = object()
 """Stands for "no object", where `None` could be a stored object."""
@@ -51,6 +51,26 @@ class StoredMemoryItemInfo(NamedTuple):
     storageClass: StorageClass
     parentID: DatasetId
     dataset_id: DatasetId
+
+
+class _ThreadStateOnFirstUse:
+    """Makes a store's `ThreadTransaction` the first time it is asked for.
+
+    A `threading.local` costs a third of a store's construction, and most
+    stores never open a transaction nor look for one. A non-data descriptor:
+    once made, the store's own attribute hides it, so later reads cost a
+    plain attribute lookup. Made under the store's lock, so two threads
+    asking first at once share one.
+    """
+
+    def __get__(self, store: StoreTables | None, owner: type | None = None) -> Any:
+        if store is None:
+            return self
+        with store._lock:
+            state = store.__dict__.get("_thread")
+            if state is None:
+                state = store.__dict__["_thread"] = ThreadTransaction()
+            return state
 
 
 class StoreTables:
@@ -89,7 +109,8 @@ class StoreTables:
     _release: Callable[[], None]
     _insert_one: Callable[[DatasetId, RefLike], None]
     """``bridge.insert_one``, bound once."""
-    _thread: ThreadTransaction
+    _thread: ThreadTransaction = _ThreadStateOnFirstUse()  # type: ignore[assignment]
+    """The transaction each thread has open, made on first use."""
     _open_transactions: int
     """Transactions open in any thread; while none is, ``put`` skips the thread-local lookup."""
 
