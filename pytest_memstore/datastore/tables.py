@@ -7,8 +7,9 @@ sets up, so that each part, in its own module, can use it.
 
 from __future__ import annotations
 
-__all__ = ["MISSING", "StoreTables", "StoredMemoryItemInfo"]
+__all__ = ["MISSING", "StoreTables", "StoredMemoryItemInfo", "ThreadLocalOnFirstUse"]
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -17,7 +18,6 @@ from ..core.storage import StorageClass
 from .transaction import ThreadTransaction
 
 if TYPE_CHECKING:
-    import threading
 
     from ..core.foreign import DatasetTypeLike, RefLike
     from ..core.storage_factory import StorageClassFactory
@@ -53,24 +53,36 @@ class StoredMemoryItemInfo(NamedTuple):
     dataset_id: DatasetId
 
 
-class _ThreadStateOnFirstUse:
-    """Makes a store's `ThreadTransaction` the first time it is asked for.
+class ThreadLocalOnFirstUse:
+    """An attribute holding a `threading.local`, made the first time it is read.
 
     A `threading.local` costs a third of a store's construction, and most
-    stores never open a transaction nor look for one. A non-data descriptor:
-    once made, the store's own attribute hides it, so later reads cost a
-    plain attribute lookup. Made under the store's lock, so two threads
-    asking first at once share one.
+    stores (and registries) never open a transaction nor look for one. A
+    non-data descriptor: once made, the instance's own attribute hides it,
+    so later reads cost a plain attribute lookup. It is made under the
+    instance's ``_lock``, so two threads reading it first at once share one.
+
+    Parameters
+    ----------
+    make : `type` [`threading.local`]
+        What to make.
     """
 
-    def __get__(self, store: StoreTables | None, owner: type | None = None) -> Any:
-        if store is None:
+    def __init__(self, make: Callable[[], threading.local]) -> None:
+        self.make = make
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
             return self
-        with store._lock:
-            state = store.__dict__.get("_thread")
-            if state is None:
-                state = store.__dict__["_thread"] = ThreadTransaction()
-            return state
+        with instance._lock:
+            found = instance.__dict__.get(self.name)
+            if found is None:
+                found = instance.__dict__[self.name] = self.make()
+            return found
 
 
 class StoreTables:
@@ -109,7 +121,7 @@ class StoreTables:
     _release: Callable[[], None]
     _insert_one: Callable[[DatasetId, RefLike], None]
     """``bridge.insert_one``, bound once."""
-    _thread: ThreadTransaction = _ThreadStateOnFirstUse()  # type: ignore[assignment]
+    _thread: ThreadTransaction = ThreadLocalOnFirstUse(ThreadTransaction)  # type: ignore[assignment]
     """The transaction each thread has open, made on first use."""
     _open_transactions: int
     """Transactions open in any thread; while none is, ``put`` skips the thread-local lookup."""
