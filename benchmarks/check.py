@@ -112,7 +112,6 @@ import sys, time
 import pytest
 start = time.perf_counter()
 import pytest_memstore.plugin
-assert pytest_memstore.plugin.__file__ is not None
 print(time.perf_counter() - start)
 """
 
@@ -245,12 +244,16 @@ def time_in_subprocesses(
     """
     env = {**bench_session._subprocess_environment(), **(environment or {})}
     seconds = []
-    for index in range(processes + 1):
-        done = subprocess.run(
-            [sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env
-        )
-        if index:
-            seconds.append(float(done.stdout.strip().splitlines()[-1]))
+    # An empty working directory: ``python -c`` puts it first on sys.path, and
+    # a source tree there would be imported instead of the package asked for.
+    with tempfile.TemporaryDirectory(prefix="memstore-cwd-") as cwd:
+        for index in range(processes + 1):
+            done = subprocess.run(
+                [sys.executable, "-c", script],
+                capture_output=True, text=True, check=True, env=env, cwd=cwd,
+            )
+            if index:
+                seconds.append(float(done.stdout.strip().splitlines()[-1]))
     return statistics.median(seconds)
 
 

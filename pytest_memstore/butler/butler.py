@@ -21,6 +21,7 @@ from __future__ import annotations
 
 __all__ = ["InMemoryButler"]
 
+import weakref
 from collections.abc import Iterable
 from types import EllipsisType
 
@@ -109,8 +110,13 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
         self._run = run
         self._defaults = defaults
         self._collections_defaulted = collections_defaulted
-        self._collections = ButlerCollections(self)
-        self._registry = ButlerRegistry(self)
+        # The views refer to the butler; the butler keeps them weakly, so that
+        # a butler is freed as soon as it is dropped, not left to the garbage
+        # collector (a test's butler, with its store, its tables and their
+        # datasets, would otherwise wait for a collection). A view stays the
+        # same object for as long as anyone holds it.
+        self._collections_view: weakref.ref[ButlerCollections] | None = None
+        self._registry_view: weakref.ref[ButlerRegistry] | None = None
         if run is not None:
             registry.register_collection(run, CollectionType.RUN)
 
@@ -136,12 +142,20 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
     @property
     def collections(self) -> ButlerCollections:
         """The default collections (``defaults``) and the collection API."""
-        return self._collections
+        view = None if self._collections_view is None else self._collections_view()
+        if view is None:
+            view = ButlerCollections(self)
+            self._collections_view = weakref.ref(view)
+        return view
 
     @property
     def registry(self) -> ButlerRegistry:
         """daf_butler's registry API (``registerDatasetType``, ``queryDatasets``, ...)."""
-        return self._registry
+        view = None if self._registry_view is None else self._registry_view()
+        if view is None:
+            view = ButlerRegistry(self)
+            self._registry_view = weakref.ref(view)
+        return view
 
     def clone(
         self,
