@@ -17,7 +17,10 @@ other scripts in this folder:
   that has imported the plugin and built a store, a dataset type and a ref
   (what a ``memstore`` session has done by its first test), the time to
   import the butler and build the first butler, its dataset type
-  registered; median over ``--processes`` interpreters (default 7).
+  registered; median over ``--processes`` interpreters (default 7). The
+  same from the sources (see below) is shown, without a limit; so is the
+  figure taken from one-test sessions, which a busy machine blurs by tens
+  of milliseconds.
 - **plugin import**: in a fresh interpreter that has imported pytest, the
   time ``import pytest_memstore.plugin`` takes, from the sources: a copy of
   the package without its bytecode, imported with
@@ -27,13 +30,16 @@ other scripts in this folder:
   interpreters. The same from the bytecode is shown, without a limit.
 - **put/get against daf_butler and against the floor**, and **store
   construction**: ``bench_ops.py``'s workload on ``--refs`` refs (default
-  10000) and 2000 stores, on daf_butler's ``InMemoryDatastore``, ours and
-  the raw-dict floor. Skipped, with a message, where daf_butler is not
-  importable (the ratios to the floor are still checked).
+  20000) and 2000 stores, on daf_butler's ``InMemoryDatastore``, ours and
+  the raw-dict floor. The daf_butler figures are skipped, with a message,
+  where daf_butler is not importable (the ratios to the floor are still
+  checked).
 
 The sessions and the operations run in ``--rounds`` interleaved rounds
 (default 5) after an untimed warm-up; each figure is the median of the
-rounds (of the medians, for ratios, the ratio of the medians).
+rounds: for the sessions, the ratio or difference of the suites' medians;
+for the operations, the median of each round's ratio (both sides ran in
+the same round, close in time).
 
 Every figure has a target, which is what the code is meant to reach, and a
 limit, which is what fails the check: the target with 50% headroom in its
@@ -257,8 +263,8 @@ def time_in_subprocesses(
     return statistics.median(seconds)
 
 
-def time_import_from_sources(processes: int) -> float:
-    """Return the median seconds of importing the plugin from a copy without bytecode."""
+def time_from_sources(script: str, processes: int) -> float:
+    """Return what `time_in_subprocesses` does, importing a copy of the package without bytecode."""
     spec = importlib.util.find_spec("pytest_memstore")
     if spec is None or spec.origin is None:
         raise RuntimeError("pytest_memstore is not importable")
@@ -267,14 +273,23 @@ def time_import_from_sources(processes: int) -> float:
         shutil.copytree(package, Path(tmp) / package.name,
                         ignore=shutil.ignore_patterns("__pycache__"))
         return time_in_subprocesses(
-            IMPORT_SCRIPT, processes, {"PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
+            script, processes, {"PYTHONPATH": tmp, "PYTHONDONTWRITEBYTECODE": "1"}
         )
 
 
 def measure_operations(n: int, n_stores: int, rounds: int, no_daf: bool) -> tuple[
-    dict[str, dict[str, float]], str | None
+    dict[str, dict[str, list[float]]], str | None
 ]:
-    """Run `bench_ops`' workload in interleaved rounds; return the medians and any skip reason."""
+    """Run `bench_ops`' workload in interleaved rounds.
+
+    Returns
+    -------
+    results : `dict` [`str`, `dict` [`str`, `list` [`float`]]]
+        Implementation -> operation -> µs per operation in each round, in
+        round order.
+    skip_reason : `str` or `None`
+        Why daf_butler was left out, if it was.
+    """
     side: Any = bench_ops.load_daf_side()
     reason = side.skip_reason(no_daf)
     impls = [
@@ -293,7 +308,20 @@ def measure_operations(n: int, n_stores: int, rounds: int, no_daf: bool) -> tupl
             for op, value in bench_ops.run_workload(impl, n, n_stores, objs, objs_4n).items():
                 results[impl.name].setdefault(op, []).append(value)
         _environment.report_round(round_index, rounds, [i.name for i in order], started)
-    return bench_ops.medians(results), reason
+    return results, reason
+
+
+def round_ratio(
+    results: dict[str, dict[str, list[float]]], numerator: str, denominator: str, op: str
+) -> float:
+    """Return the median over the rounds of each round's ratio of two implementations.
+
+    Both sides of a ratio ran in the same round, close in time, so a ratio
+    taken round by round varies less on a busy machine than the ratio of
+    the medians.
+    """
+    pairs = zip(results[numerator][op], results[denominator][op], strict=True)
+    return statistics.median(top / bottom for top, bottom in pairs)
 
 
 def write_session_suites(root: Path, n: int, per_module: int) -> dict[str, Path]:
@@ -366,7 +394,7 @@ def sessions_table(runs: dict[str, list[bench_session.Run]]) -> list[str]:
 
 SIZES: tuple[_environment.Size, ...] = (
     ("--tests", 2_000, "tests in each generated suite, at least 2"),
-    ("--refs", 10_000, "refs in the operations workload"),
+    ("--refs", 20_000, "refs in the operations workload"),
     ("--stores", 2_000, "stores built per round"),
     ("--rounds", 5, "interleaved rounds; medians are checked"),
     ("--processes", 7, "fresh interpreters for the import figures"),
@@ -399,23 +427,32 @@ def measure_all(args: argparse.Namespace, say: Callable[[str], None]) -> list[Fi
     """Measure every figure; return them with their values."""
     figures = {f.key: f for f in make_figures()}
     say("== plugin import and the memstore_butler one-off cost (fresh interpreters)")
-    figures["plugin_import"].value = time_import_from_sources(args.processes) * 1e3
+    figures["plugin_import"].value = time_from_sources(IMPORT_SCRIPT, args.processes) * 1e3
     warm = time_in_subprocesses(IMPORT_SCRIPT, args.processes) * 1e3
     say(f"plugin import from the bytecode: {warm:.1f} ms (not checked)")
     figures["butler_one_off"].value = (
         time_in_subprocesses(BUTLER_ONE_OFF_SCRIPT, args.processes) * 1e3
     )
+    cold = time_from_sources(BUTLER_ONE_OFF_SCRIPT, args.processes) * 1e3
+    say(f"memstore_butler one-off cost above memstore's, from the sources: {cold:.1f} ms "
+        "(not checked)")
     say("== operations (bench_ops.py's workload)")
-    med, reason = measure_operations(args.refs, args.stores, args.rounds, args.no_daf)
-    ours, floor = med[bench_ops.MEMSTORE], med[bench_ops.FLOOR]
-    figures["store"].value = ours["store"]
-    figures["put_vs_floor"].value = ours["put"] / floor["put"]
-    figures["get_vs_floor"].value = ours["get"] / floor["get"]
-    if reason is None:
-        daf = med[bench_ops.DAF]
-        figures["put_vs_daf"].value = daf["put"] / ours["put"]
-        figures["get_vs_daf"].value = daf["get"] / ours["get"]
-    else:
+    results, reason = measure_operations(args.refs, args.stores, args.rounds, args.no_daf)
+    med = bench_ops.medians(results)
+    say("\n".join(
+        f"{name}: " + ", ".join(f"{op} {med[name][op]:.3f} µs" for op in ("store", "put", "get"))
+        for name in med
+    ))
+    figures["store"].value = med[bench_ops.MEMSTORE]["store"]
+    for op in ("put", "get"):
+        figures[f"{op}_vs_floor"].value = round_ratio(
+            results, bench_ops.MEMSTORE, bench_ops.FLOOR, op
+        )
+        if reason is None:
+            figures[f"{op}_vs_daf"].value = round_ratio(
+                results, bench_ops.DAF, bench_ops.MEMSTORE, op
+            )
+    if reason is not None:
         figures["put_vs_daf"].note = figures["get_vs_daf"].note = reason
     say("== whole sessions (bench_session.py's and bench_butler_session.py's suites)")
     runs = measure_sessions(args.tests, args.per_module, args.rounds)
