@@ -137,13 +137,18 @@ def test_a_dropped_butler_is_freed_at_once_with_its_store() -> None:
         gc.enable()
 
 
-def test_the_registry_and_collections_views_stay_the_same_while_held() -> None:
-    butler = InMemoryButler(run="r")
+def test_the_registry_and_collections_views_outlive_their_butler() -> None:
+    butler = InMemoryButler(run="r", collections=["r", "other"])
     registry, collections = butler.registry, butler.collections
     assert butler.registry is registry and butler.collections is collections
-    del butler  # a view keeps its butler
-    assert collections.defaults == ("r",)
-    assert registry.getDatasetType is not None and "r" in collections.query("*")
+    registry.registerDatasetType(
+        DatasetType("metric", {"instrument", "visit"}, "StructuredDataDict")
+    )
+    ref = butler.put({"v": 1}, "metric", instrument="Cam", visit=1)
+    del butler
+    assert collections.defaults == ("r", "other")
+    assert "r" in collections.query("*")
+    assert registry.findDataset("metric", instrument="Cam", visit=1) == ref
 
 
 @pytest.mark.parametrize(

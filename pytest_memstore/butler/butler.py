@@ -21,7 +21,6 @@ from __future__ import annotations
 
 __all__ = ["InMemoryButler"]
 
-import weakref
 from collections.abc import Iterable
 from types import EllipsisType
 
@@ -110,13 +109,9 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
         self._run = run
         self._defaults = defaults
         self._collections_defaulted = collections_defaulted
-        # The views refer to the butler; the butler keeps them weakly, so that
-        # a butler is freed as soon as it is dropped, not left to the garbage
-        # collector (a test's butler, with its store, its tables and their
-        # datasets, would otherwise wait for a collection). A view stays the
-        # same object for as long as anyone holds it.
-        self._collections_view: weakref.ref[ButlerCollections] | None = None
-        self._registry_view: weakref.ref[ButlerRegistry] | None = None
+        # Made on first use, over a twin of this butler (see `_twin`).
+        self._collections_view: ButlerCollections | None = None
+        self._registry_view: ButlerRegistry | None = None
         if run is not None:
             registry.register_collection(run, CollectionType.RUN)
 
@@ -142,20 +137,33 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
     @property
     def collections(self) -> ButlerCollections:
         """The default collections (``defaults``) and the collection API."""
-        view = None if self._collections_view is None else self._collections_view()
+        view = self._collections_view
         if view is None:
-            view = ButlerCollections(self)
-            self._collections_view = weakref.ref(view)
+            view = self._collections_view = ButlerCollections(self._twin())
         return view
 
     @property
     def registry(self) -> ButlerRegistry:
         """daf_butler's registry API (``registerDatasetType``, ``queryDatasets``, ...)."""
-        view = None if self._registry_view is None else self._registry_view()
+        view = self._registry_view
         if view is None:
-            view = ButlerRegistry(self)
-            self._registry_view = weakref.ref(view)
+            view = self._registry_view = ButlerRegistry(self._twin())
         return view
+
+    def _twin(self) -> InMemoryButler:
+        """Return a butler like this one, for a view of it to refer to.
+
+        A view this butler holds that referred back to it would make a
+        reference cycle: a test's butler, with its store, its tables and
+        their datasets, would then be freed only by the garbage collector,
+        whose extra passes cost every test. The twin has the same registry,
+        datastore, run and default collections; a butler does not change
+        once built (`clone` makes another), so the twin answers as it would.
+        """
+        twin = object.__new__(InMemoryButler)
+        twin.__dict__.update(self.__dict__)
+        twin._collections_view = twin._registry_view = None
+        return twin
 
     def clone(
         self,
