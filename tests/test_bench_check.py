@@ -84,6 +84,13 @@ def test_a_figure_fails_only_past_its_target_with_headroom(
     assert found.broken() is broken  # type: ignore[attr-defined]
 
 
+def test_the_ratios_to_the_floor_have_more_headroom(check: ModuleType) -> None:
+    limits = {f.key: f.limit() for f in check.make_figures()}
+    assert limits["get_vs_floor"] == pytest.approx(1.5 * check.FLOOR_HEADROOM)
+    assert limits["store"] == pytest.approx(1.5 * check.HEADROOM)
+    assert check.FLOOR_HEADROOM > check.HEADROOM
+
+
 def test_slack_widens_every_limit(check: ModuleType) -> None:
     assert figure(check, True, 3.1).broken(slack=2.0) is False  # type: ignore[attr-defined]
     assert figure(check, True, 6.1).broken(slack=2.0) is True  # type: ignore[attr-defined]
