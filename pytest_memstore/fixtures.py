@@ -12,6 +12,7 @@ from __future__ import annotations
 
 __all__ = ["FailureLogs", "SessionFixtures", "check_markers"]
 
+import functools
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,26 +20,21 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import pytest
 
-from .core.model import DatasetType
-from .core.storage import StorageClass
-from .core.storage_factory import StorageClassFactory
-from .datastore.store import InMemoryDatastore
-from .factories import (
-    BUTLER_OPTIONS,
-    STORE_OPTIONS,
-    ButlerFactory,
-    RefFactory,
-    StoreFactory,
-    check_store_options,
-)
-from .report import TestUsage
 from .session import SessionState, is_xdist_worker
-from .tools.store_tools import format_operation_logs
 
+# The datastore, the factories and the report's per-test rows are imported when a
+# test first needs them, not with the plugin: a session whose tests use no memstore
+# fixture never imports them.
 if TYPE_CHECKING:
     from .butler.butler import InMemoryButler
+    from .core.model import DatasetType
+    from .core.storage import StorageClass
+    from .core.storage_factory import StorageClassFactory
+    from .datastore.store import InMemoryDatastore
+    from .factories import ButlerFactory, RefFactory, StoreFactory
+    from .report import TestUsage
 
-_F = TypeVar("_F", StoreFactory, ButlerFactory)
+    _F = TypeVar("_F", StoreFactory, ButlerFactory)
 
 
 def check_markers(session: pytest.Session, items: list[pytest.Item]) -> None:
@@ -79,6 +75,8 @@ def check_markers(session: pytest.Session, items: list[pytest.Item]) -> None:
 
 
 def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
+    from .factories import BUTLER_OPTIONS, check_store_options
+
     if marker.args:
         raise pytest.UsageError(
             f"{nodeid}: @pytest.mark.memstore takes keyword options only "
@@ -121,6 +119,8 @@ def _finish(state: SessionState, item: pytest.Item, usage: TestUsage) -> None:
     unseen = [problem for problem in problems if problem[0] != "mutated"] if state.strict else []
     failing = bool(unraised or unseen)
     if failing and state.log_size:
+        from .tools.store_tools import format_operation_logs
+
         usage.failure_log = format_operation_logs(usage.stores)
     usage.stores.clear()  # the item lives all session: do not keep its stores' data alive
     if state.report_types:
@@ -152,14 +152,40 @@ class _TestState:
 _STORE_FIXTURES = frozenset(
     {"memstore", "memstore_factory", "memstore_butler", "memstore_butler_factory"}
 )
+_CREATED_HOOKS = ("pytest_memstore_store_created", "pytest_memstore_butler_created")
 _DEFAULT_RUN = "memstore"
 
 
 def _split_options(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split marker or factory options into the store's and the butler's own."""
+    if not options:
+        return {}, {}
+    from .factories import STORE_OPTIONS
+
     store = {k: v for k, v in options.items() if k in STORE_OPTIONS}
     butler = {k: v for k, v in options.items() if k not in STORE_OPTIONS}
     return store, butler
+
+
+class _RequestTracker:
+    """Keeps the request of each store-building fixture, for its ``*_created`` hook calls.
+
+    Registered only once some plugin or ``conftest.py`` implements one of
+    those hooks (`SessionFixtures.pytest_plugin_registered`): otherwise no
+    hook of the plugin runs for every fixture of every test.
+    """
+
+    def __init__(self, fixtures: SessionFixtures) -> None:
+        self.fixtures = fixtures
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> None:
+        """Keep the request of a store-building fixture.
+
+        Returning `None` leaves the setup itself to pytest.
+        """
+        if fixturedef.argname in _STORE_FIXTURES:
+            self.fixtures.request = request
 
 
 class SessionFixtures:
@@ -170,7 +196,8 @@ class SessionFixtures:
     ``pytest_runtest_setup``, which is where function-scoped fixtures are
     set up, and the request of the store- and butler-building fixtures (for
     the ``*_created`` hooks) from pytest's public ``pytest_fixture_setup``
-    hook, called just before each fixture runs.
+    hook, called just before each fixture runs: a `_RequestTracker`,
+    registered only once some plugin implements one of those hooks.
     """
 
     def __init__(self, state: SessionState) -> None:
@@ -183,15 +210,24 @@ class SessionFixtures:
         self.shared_by_dir: dict[Path, StorageClassFactory] = {}
         self.shared_by_parent: dict[object, StorageClassFactory] = {}
         self.dataset_types: dict[tuple[str, frozenset[str], StorageClass], DatasetType] = {}
+        self.tracker: _RequestTracker | None = None
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_fixture_setup(self, fixturedef: Any, request: pytest.FixtureRequest) -> None:
-        """Keep the request of a store-building fixture, for its ``*_created`` hook calls.
+    def pytest_plugin_registered(
+        self, plugin: object, manager: pytest.PytestPluginManager
+    ) -> None:
+        """Start keeping fixture requests once a plugin implements a ``*_created`` hook.
 
-        Returning `None` leaves the setup itself to pytest.
+        Also called, when this object is registered, for every plugin
+        registered before it.
         """
-        if fixturedef.argname in _STORE_FIXTURES:
-            self.request = request
+        if self.tracker is not None:
+            return
+        for name in _CREATED_HOOKS:
+            caller = getattr(manager.hook, name, None)
+            if caller is not None and caller.get_hookimpls():
+                self.tracker = _RequestTracker(self)
+                manager.register(self.tracker, "memstore-request-tracker")
+                return
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
@@ -245,10 +281,12 @@ class SessionFixtures:
         state = self.state
         if state.tracking:
             options = {**state.store_defaults, **options}
-        store = InMemoryDatastore(storageClasses=test.storage_classes, **options)
+        store = self._store_class(storageClasses=test.storage_classes, **options)
         if state.tracking or options.get("detect_mutation"):
             usage = test.usage
             if usage is None:
+                from .report import TestUsage
+
                 usage = test.usage = TestUsage()
                 item.addfinalizer(lambda: _finish(state, item, usage))
             usage.stores.append((options.get("name") or label, store))
@@ -257,6 +295,13 @@ class SessionFixtures:
                 store=store, request=_request_for_hook(request, "store_created")
             )
         return store
+
+    @functools.cached_property
+    def _store_class(self) -> type[InMemoryDatastore]:
+        """`InMemoryDatastore`, imported when the first store is built."""
+        from .datastore.store import InMemoryDatastore
+
+        return InMemoryDatastore
 
     @pytest.fixture
     def memstore_storage_classes(self) -> StorageClassFactory:
@@ -315,6 +360,8 @@ class SessionFixtures:
         Each gets a store of its own. The marker's options but ``name`` are
         the defaults; every store built is counted in the report.
         """
+        from .factories import ButlerFactory
+
         return self._factory("memstore_butler_factory", ButlerFactory, self._build_butler)
 
     @pytest.fixture
@@ -324,6 +371,8 @@ class SessionFixtures:
         The ``memstore`` marker's store options but ``name`` are the
         defaults; every store built is counted in the report.
         """
+        from .factories import StoreFactory
+
         return self._factory("memstore_factory", StoreFactory, self._build_store)
 
     def _factory(self, fixture: str, factory: type[_F], build_one: Callable[..., Any]) -> _F:
@@ -343,6 +392,8 @@ class SessionFixtures:
 
         Storage class names resolve through ``memstore_storage_classes``.
         """
+        from .factories import RefFactory
+
         return RefFactory(self._test_state(self._current()).storage_classes, self.dataset_types)
 
 
@@ -373,7 +424,11 @@ class FailureLogs:
         test = self.fixtures.test
         if report.failed and test is not None and test.usage is not None:
             usage = test.usage
-            text = usage.failure_log or format_operation_logs(usage.stores)
+            text = usage.failure_log
+            if not text:
+                from .tools.store_tools import format_operation_logs
+
+                text = format_operation_logs(usage.stores)
             if text:
                 report.sections.append(("memstore operations", text))
         return report

@@ -11,17 +11,26 @@ chosen for this process (`session`).
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from . import hooks
-from .assertions import follow_verbosity
-from .core.entries import EntryError, storage_classes_from_entries
-from .core.storage_factory import StorageClassFactory
 from .fixtures import FailureLogs, SessionFixtures, check_markers
 from .session import ReportRole, SessionState
-from .tools.store_tools import DEFAULT_LOG_SIZE
+
+# What only some sessions need is imported where it is used: the assertion
+# helpers, the storage class entries, the datastore (with the first store).
+if TYPE_CHECKING:
+    from .core.storage_factory import StorageClassFactory
+
+DEFAULT_LOG_SIZE = 0
+"""``memstore_log_size``'s default: `pytest_memstore.tools.store_tools.DEFAULT_LOG_SIZE`.
+
+Written out, so that adding the option does not import the tools; a test
+checks that the two agree.
+"""
 
 REPORT_TYPES = ("term", "term-all", "json")
 REPORT_NOT_WRITTEN = pytest.ExitCode.USAGE_ERROR
@@ -137,7 +146,23 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
     if state.log_size:
         # Only then: a report hook costs every test something.
         config.pluginmanager.register(FailureLogs(fixtures), "memstore-failure-logs")
-    # The assertion helpers show values whole at -vv, as pytest's own messages do.
+    _follow_assertion_verbosity(config)
+
+
+def _follow_assertion_verbosity(config: pytest.Config) -> None:
+    """Make the assertion helpers show values whole at -vv, as pytest's own messages do.
+
+    The helpers tell only two levels apart: below ``-vv`` (cut values) and
+    from it (whole ones). Below it, with the helpers not imported yet, there
+    is nothing to set, as they start at verbosity 0: they are not imported
+    for it then.
+    """
+    get_verbosity = getattr(config, "get_verbosity", None)
+    level = get_verbosity("assertions") if get_verbosity else config.getoption("verbose")
+    if int(level or 0) < 2 and f"{__package__}.assertions" not in sys.modules:
+        return
+    from .assertions import follow_verbosity
+
     config.add_cleanup(follow_verbosity(config))
 
 
@@ -170,6 +195,8 @@ def _ini_count(config: pytest.Config, name: str) -> int:
 
 def _ini_storage_classes(config: pytest.Config) -> StorageClassFactory:
     """Build the defaults plus the ``memstore_storage_classes`` ini entries."""
+    from .core.entries import EntryError, storage_classes_from_entries
+
     base = config.inipath.parent if config.inipath is not None else config.rootpath
     try:
         return storage_classes_from_entries(config.getini("memstore_storage_classes"), base)

@@ -7,14 +7,16 @@ __all__ = ["COLUMNS", "COUNT_KEYS", "Column", "Report", "TestUsage", "fit"]
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .core.errors import DatasetMutatedError
 from .datastore import counts
 from .datastore.counts import OperationCounts
-from .datastore.store import InMemoryDatastore
+
+if TYPE_CHECKING:  # only named: a session imports this module before it builds any store
+    from .core.errors import DatasetMutatedError
+    from .datastore.store import InMemoryDatastore
 
 
 @attrs.frozen

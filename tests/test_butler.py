@@ -118,6 +118,40 @@ def test_storage_classes_and_datastore_wiring() -> None:
     assert with_own.datastore is store
 
 
+def test_a_dropped_butler_is_freed_at_once_with_its_store() -> None:
+    """No reference cycle keeps a test's butler, and the data it holds, for the collector."""
+    import gc
+    import weakref
+
+    butler = InMemoryButler(run="r")
+    butler.registry.registerDatasetType(
+        DatasetType("metric", {"instrument", "visit"}, "StructuredDataDict")
+    )
+    butler.put({"v": 1}, "metric", instrument="Cam", visit=1)
+    _ = butler.collections.defaults
+    freed = [weakref.ref(butler), weakref.ref(butler.datastore)]
+    gc.disable()
+    try:
+        del butler
+        assert [ref() for ref in freed] == [None, None]
+    finally:
+        gc.enable()
+
+
+def test_the_registry_and_collections_views_outlive_their_butler() -> None:
+    butler = InMemoryButler(run="r", collections=["r", "other"])
+    registry, collections = butler.registry, butler.collections
+    assert butler.registry is registry and butler.collections is collections
+    registry.registerDatasetType(
+        DatasetType("metric", {"instrument", "visit"}, "StructuredDataDict")
+    )
+    ref = butler.put({"v": 1}, "metric", instrument="Cam", visit=1)
+    del butler
+    assert collections.defaults == ("r", "other")
+    assert "r" in collections.query("*")
+    assert registry.findDataset("metric", instrument="Cam", visit=1) == ref
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -46,6 +46,30 @@ def test_declaring_the_hooks_alone_imports_no_library_module() -> None:
     assert ours == ["pytest_memstore", "pytest_memstore.declare_hooks", "pytest_memstore.hooks"]
 
 
+def test_importing_the_plugin_leaves_the_datastore_and_helpers_to_first_use() -> None:
+    """A session whose tests use no memstore fixture never pays for importing them."""
+    output = subprocess.run(
+        [sys.executable, "-c", SCRIPT], check=True, capture_output=True, text=True
+    ).stdout
+    added = set(json.loads(output))
+    deferred = {
+        "pytest_memstore.assertions",
+        "pytest_memstore.butler",
+        "pytest_memstore.core.storage",
+        "pytest_memstore.datastore.store",
+        "pytest_memstore.factories",
+        "pytest_memstore.tools.store_tools",
+    }
+    assert sorted(added & deferred) == []
+
+
+def test_the_plugin_states_the_tools_default_log_size() -> None:
+    from pytest_memstore import plugin
+    from pytest_memstore.tools import store_tools
+
+    assert plugin.DEFAULT_LOG_SIZE == store_tools.DEFAULT_LOG_SIZE
+
+
 def test_every_public_name_is_importable_from_the_package_and_listed() -> None:
     import pytest_memstore
 

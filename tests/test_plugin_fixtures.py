@@ -659,6 +659,44 @@ def test_store_created_hook_follows_conftest_scope(pytester: pytest.Pytester) ->
     pytester.runpytest().assert_outcomes(passed=2)
 
 
+def test_without_a_created_hook_no_memstore_hook_runs_for_each_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    """The cost of the ``*_created`` hooks is paid only by sessions that implement one."""
+    pytester.makepyfile(
+        """
+        def test_fixture_setup_hooks(memstore, request):
+            hook = request.config.pluginmanager.hook.pytest_fixture_setup
+            names = [request.config.pluginmanager.get_name(impl.plugin)
+                     for impl in hook.get_hookimpls()]
+            assert [name for name in names if "memstore" in name] == []
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_created_hook_of_a_plugin_registered_later_gets_the_request(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(
+        """
+        class LatePlugin:
+            def pytest_memstore_butler_created(self, butler, request):
+                request.node.user_properties.append(("butler_created", request.fixturename))
+
+        def pytest_configure(config):
+            config.pluginmanager.register(LatePlugin(), "late")
+        """
+    )
+    pytester.makepyfile(
+        """
+        def test_butler(memstore_butler, request):
+            assert request.node.user_properties == [("butler_created", "memstore_butler")]
+        """
+    )
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
 def test_the_hook_docstring_examples_run(pytester: pytest.Pytester) -> None:
     """Each hookspec's docstring example, pasted into a conftest.py, works."""
     import inspect

@@ -668,3 +668,32 @@ def test_a_rollback_keeps_a_trash_another_thread_made_since() -> None:
     assert store.bridge.trashed_ids == {ref.id}
     assert store.exists(ref)
     assert store.consistency_problems() == []
+
+
+def test_threads_opening_a_new_stores_first_transactions_at_once_each_keep_theirs(
+    interleave: None,
+) -> None:
+    """A store makes its per-thread transaction state on first use: threads racing
+    to open the first transactions each roll back only their own puts."""
+    factory = default_storage_classes()
+    metric = _metric_type(factory)
+    for _ in range(20):
+        store = InMemoryDatastore(storageClasses=factory)
+        refs = [DatasetRef(metric, {"instrument": "DummyCam", "visit": i}) for i in range(4)]
+        start = threading.Barrier(len(refs))
+
+        def work(index: int, store: InMemoryDatastore = store,
+                 refs: list[DatasetRef] = refs, start: threading.Barrier = start) -> None:
+            start.wait()
+            with contextlib.suppress(RuntimeError), store.transaction():
+                store.put({"v": index}, refs[index])
+                if index % 2:
+                    raise RuntimeError("roll back")
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(refs))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [store.exists(ref) for ref in refs] == [True, False, True, False]
+        assert store.consistency_problems() == []

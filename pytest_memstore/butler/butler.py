@@ -109,8 +109,9 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
         self._run = run
         self._defaults = defaults
         self._collections_defaulted = collections_defaulted
-        self._collections = ButlerCollections(self)
-        self._registry = ButlerRegistry(self)
+        # Made on first use, over a twin of this butler (see `_twin`).
+        self._collections_view: ButlerCollections | None = None
+        self._registry_view: ButlerRegistry | None = None
         if run is not None:
             registry.register_collection(run, CollectionType.RUN)
 
@@ -136,12 +137,33 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
     @property
     def collections(self) -> ButlerCollections:
         """The default collections (``defaults``) and the collection API."""
-        return self._collections
+        view = self._collections_view
+        if view is None:
+            view = self._collections_view = ButlerCollections(self._twin())
+        return view
 
     @property
     def registry(self) -> ButlerRegistry:
         """daf_butler's registry API (``registerDatasetType``, ``queryDatasets``, ...)."""
-        return self._registry
+        view = self._registry_view
+        if view is None:
+            view = self._registry_view = ButlerRegistry(self._twin())
+        return view
+
+    def _twin(self) -> InMemoryButler:
+        """Return a butler like this one, for a view of it to refer to.
+
+        A view this butler holds that referred back to it would make a
+        reference cycle: a test's butler, with its store, its tables and
+        their datasets, would then be freed only by the garbage collector,
+        whose extra passes cost every test. The twin has the same registry,
+        datastore, run and default collections; a butler does not change
+        once built (`clone` makes another), so the twin answers as it would.
+        """
+        twin = object.__new__(InMemoryButler)
+        twin.__dict__.update(self.__dict__)
+        twin._collections_view = twin._registry_view = None
+        return twin
 
     def clone(
         self,

@@ -26,6 +26,7 @@ from typing import TypeAlias, TypeVar
 
 from ..core.model import DataId, DatasetId, DatasetRef, DatasetType
 from ..core.storage_factory import StorageClassFactory
+from ..datastore.tables import ThreadLocalOnFirstUse
 from ..datastore.transaction import DatastoreTransaction
 from .collection_type import CollectionType
 from .errors import CollectionTypeError, MissingCollectionError
@@ -99,7 +100,9 @@ class RegistryTables:
         self._dataset_types: dict[str, DatasetType] = {}
         self._collections: dict[str, CollectionRecord] = {}
         self._datasets: dict[DatasetId, DatasetRef] = {}
-        self._thread = _ThreadState()
+
+    _thread: _ThreadState = ThreadLocalOnFirstUse(_ThreadState)  # type: ignore[assignment]
+    """The transaction each thread has joined, made on first use."""
 
     # -- transactions ------------------------------------------------------
 

@@ -39,7 +39,7 @@ from .inapplicable import InapplicableMixin
 from .reading import ReadingMixin
 from .removal import RemovalMixin
 from .tables import MISSING
-from .transaction import DatastoreTransaction, ThreadTransaction
+from .transaction import DatastoreTransaction
 from .writing import WritingMixin
 
 _NO_CONSTRAINTS = Constraints()
@@ -135,7 +135,6 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         self._acquire = self._lock.acquire
         self._insert_one = self.bridge.insert_one
         self._release = self._lock.release
-        self._thread = ThreadTransaction()
         # Transactions open in any thread; while none is, put skips the
         # thread-local lookup.
         self._open_transactions = 0

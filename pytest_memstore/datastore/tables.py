@@ -7,23 +7,23 @@ sets up, so that each part, in its own module, can use it.
 
 from __future__ import annotations
 
-__all__ = ["MISSING", "StoreTables", "StoredMemoryItemInfo"]
+__all__ = ["MISSING", "StoreTables", "StoredMemoryItemInfo", "ThreadLocalOnFirstUse"]
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core.model import DatasetId
 from ..core.storage import StorageClass
+from .transaction import ThreadTransaction
 
 if TYPE_CHECKING:
-    import threading
 
     from ..core.foreign import DatasetTypeLike, RefLike
     from ..core.storage_factory import StorageClassFactory
     from .bridge import EphemeralBridge
     from .constraints import Constraints
     from .counts import OperationCounts
-    from .transaction import ThreadTransaction
 
 MISSING: Any = object()
 """Stands for "no object", where `None` could be a stored object."""
@@ -51,6 +51,38 @@ class StoredMemoryItemInfo(NamedTuple):
     storageClass: StorageClass
     parentID: DatasetId
     dataset_id: DatasetId
+
+
+class ThreadLocalOnFirstUse:
+    """An attribute holding a `threading.local`, made the first time it is read.
+
+    A `threading.local` costs a third of a store's construction, and most
+    stores (and registries) never open a transaction nor look for one. A
+    non-data descriptor: once made, the instance's own attribute hides it,
+    so later reads cost a plain attribute lookup. It is made under the
+    instance's ``_lock``, so two threads reading it first at once share one.
+
+    Parameters
+    ----------
+    make : `type` [`threading.local`]
+        What to make.
+    """
+
+    def __init__(self, make: Callable[[], threading.local]) -> None:
+        self.make = make
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        with instance._lock:
+            found = instance.__dict__.get(self.name)
+            if found is None:
+                found = instance.__dict__[self.name] = self.make()
+            return found
 
 
 class StoreTables:
@@ -89,7 +121,8 @@ class StoreTables:
     _release: Callable[[], None]
     _insert_one: Callable[[DatasetId, RefLike], None]
     """``bridge.insert_one``, bound once."""
-    _thread: ThreadTransaction
+    _thread: ThreadTransaction = ThreadLocalOnFirstUse(ThreadTransaction)  # type: ignore[assignment]
+    """The transaction each thread has open, made on first use."""
     _open_transactions: int
     """Transactions open in any thread; while none is, ``put`` skips the thread-local lookup."""
     abandoned_transactions: int = 0
