@@ -176,7 +176,7 @@ def _tool_problems(
             for ref, count in store.repeated_gets(repeated_get_threshold)
         )
     problems.extend(
-        ("unfired_fault", f"{label}: {fault.describe()} was armed but never fired")
+        ("unfired_fault", f"{label}: {fault.describe(with_id=False)} was armed but never fired")
         for fault in store.armed_faults()
     )
     return problems

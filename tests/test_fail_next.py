@@ -17,6 +17,7 @@ from pytest_memstore import (
     default_storage_classes,
     format_operation_log,
 )
+from pytest_memstore.report import TestUsage
 from pytest_memstore.tools.store_tools import FAULT_OPERATIONS
 from tests._helpers import MakeRef, StoreSnapshot, assert_unchanged
 
@@ -179,6 +180,18 @@ def test_unfired_faults_are_listed_and_describe_themselves(make_ref: MakeRef) ->
         f"fail_next('trash', exception=KeyError, match=metric {ref.dataId} "
         f"[{str(ref.id)[:8]}]): fired 0 of 1 time(s)",
         "fail_next('forget', match=<lambda>): fired 0 of 1 time(s)",
+    ]
+
+
+def test_the_report_describes_an_unfired_fault_without_the_random_id(make_ref: MakeRef) -> None:
+    """The report's problems read the same in every run, with or without -n."""
+    store = InMemoryDatastore()
+    ref = make_ref()
+    store.fail_next("trash", KeyError, match=ref)
+    problems = TestUsage([("memstore", store)]).summarize(nodeid="t.py::t")[1]
+    assert problems == [
+        ("unfired_fault", f"memstore: fail_next('trash', exception=KeyError, match=metric "
+                          f"{ref.dataId}): fired 0 of 1 time(s) was armed but never fired"),
     ]
 
 

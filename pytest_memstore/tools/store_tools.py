@@ -46,10 +46,16 @@ FAULT_OPERATIONS = ("put", "get", "exists", "trash", "emptyTrash", "forget", "tr
 _SHORT_ID = 8  # characters of a dataset ID shown in the log
 
 
-def describe_ref(ref: object) -> str:
-    """Return ``<dataset type> <data ID> [<short id>]``, or a note for a non-ref."""
+def describe_ref(ref: object, with_id: bool = True) -> str:
+    """Return ``<dataset type> <data ID> [<short id>]``, or a note for a non-ref.
+
+    Without the ID (``with_id=False``) the text is the same in every run,
+    as the report's problems must be: dataset IDs are random.
+    """
     if not is_ref(ref):
         return f"<not a ref: {type(ref).__name__}>"
+    if not with_id:
+        return f"{ref.datasetType.name} {ref.dataId}"
     return f"{ref.datasetType.name} {ref.dataId} [{str(ref.id)[:_SHORT_ID]}]"
 
 
@@ -239,8 +245,12 @@ class Fault:
         message += " (armed by fail_next)"
         return (OSError if self.exception is None else self.exception)(message)
 
-    def describe(self) -> str:
-        """Return how it was armed and how much of it fired, as one line."""
+    def describe(self, with_id: bool = True) -> str:
+        """Return how it was armed and how much of it fired, as one line.
+
+        ``with_id=False`` leaves out the short dataset ID of a ref it matches,
+        so that the line is the same in every run (the report's problems).
+        """
         options = [repr(self.operation)]
         if self.exception is not None:
             shown = (
@@ -251,7 +261,7 @@ class Fault:
             options.append(f"exception={shown}")
         if self.match is not None:
             match = self.match
-            shown = describe_ref(match) if is_ref(match) else (
+            shown = describe_ref(match, with_id) if is_ref(match) else (
                 repr(match) if isinstance(match, str) else getattr(match, "__name__", repr(match))
             )
             options.append(f"match={shown}")
