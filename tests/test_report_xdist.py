@@ -216,19 +216,30 @@ def test_nothing_sent_printed_or_written_without_the_flags(pytester: pytest.Pyte
     assert json_files_under(pytester.path) - before == set(down)
 
 
-def test_problems_name_stores_as_a_serial_run_does(pytester: pytest.Pytester) -> None:
-    write_naming_suite(pytester)
+def serial_and_xdist_problems(
+    pytester: pytest.Pytester, passed: int, *xdist_options: str
+) -> tuple[pytest.RunResult, dict[str, list[tuple[str, str, str]]]]:
+    """Run the suite serially, then under xdist; return the xdist run and both runs' problems.
+
+    The problems are ``(nodeid, kind, message)`` triples, by JSON file name.
+    """
     serial = pytester.runpytest("--memstore-report=json:serial.json")
-    serial.assert_outcomes(passed=3)
+    serial.assert_outcomes(passed=passed)
     result = pytester.runpytest_subprocess(
-        *XDIST, "--memstore-report", "--memstore-report=json:xdist.json", timeout=TIMEOUT
+        *XDIST, *xdist_options, "--memstore-report=json:xdist.json", timeout=TIMEOUT
     )
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=passed)
     problems = {
         name: [(p["nodeid"], p["kind"], p["message"]) for p in load(pytester.path / name)[
             "problems"]]
         for name in ("serial.json", "xdist.json")
     }
+    return result, problems
+
+
+def test_problems_name_stores_as_a_serial_run_does(pytester: pytest.Pytester) -> None:
+    write_naming_suite(pytester)
+    result, problems = serial_and_xdist_problems(pytester, 3, "--memstore-report")
     assert problems["xdist.json"] == problems["serial.json"] == NAMING_PROBLEMS
     result.stdout.fnmatch_lines(
         [f"  {nodeid}: [[]{kind}[]] {message[:40]}*" for nodeid, kind, message in NAMING_PROBLEMS]
@@ -268,17 +279,7 @@ MUTATION_SUITE = {
 def test_mutated_problems_name_stores_as_a_serial_run_does(pytester: pytest.Pytester) -> None:
     """Each worker numbers its stores from 1: the problem names the store by its label."""
     pytester.makepyfile(**{name: body for name, body in MUTATION_SUITE.items()})
-    serial = pytester.runpytest("--memstore-report=json:serial.json")
-    serial.assert_outcomes(passed=2)
-    result = pytester.runpytest_subprocess(
-        *XDIST, "--memstore-report=json:xdist.json", timeout=TIMEOUT
-    )
-    result.assert_outcomes(passed=2)
-    problems = {
-        name: [(p["nodeid"], p["kind"], p["message"]) for p in load(pytester.path / name)[
-            "problems"]]
-        for name in ("serial.json", "xdist.json")
-    }
+    _, problems = serial_and_xdist_problems(pytester, 2)
     nodeid = "test_mutations_b.py::test_changes_what_it_put"
     changed = (
         "changed after put, before any get handed it out: at [2], item added, now 3 "
