@@ -248,33 +248,35 @@ def test_without_a_log_size_nothing_is_attached(pytester: pytest.Pytester) -> No
     assert "memstore operations" not in result.stdout.str()
 
 
-@pytest.mark.parametrize("name", ["memstore_log_size", "memstore_repeated_get_threshold"])
-@pytest.mark.parametrize("value", ["-1", "many"])
-def test_a_count_option_that_is_not_a_whole_number_is_a_usage_error(
-    pytester: pytest.Pytester, name: str, value: str
-) -> None:
-    pytester.makeini(f"[pytest]\n{name} = {value}\n")
-    pytester.makepyfile("def test_nothing():\n    pass\n")
-    result = pytester.runpytest()
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"*{name} must be a whole number, 0 or more; got '{value}'*"])
+COUNT_MESSAGE = "*{name} must be a whole number, 0 or more; got '{value}'*"
+# The bool options end in pytest's own words: "invalid truth value 'sure'".
+BOOL_MESSAGE = (
+    "ERROR: {name} must be true or false (or yes/no, on/off, 1/0, in any case); *'{lower}'"
+)
 
 
 @pytest.mark.parametrize(
-    ("name", "value"), [("memstore_strict", "maybe"), ("memstore_detect_mutation", "Sure")]
+    ("name", "value", "message"),
+    [
+        *(
+            (name, value, COUNT_MESSAGE)
+            for name in ("memstore_log_size", "memstore_repeated_get_threshold")
+            for value in ("-1", "many")
+        ),
+        ("memstore_strict", "maybe", BOOL_MESSAGE),
+        ("memstore_detect_mutation", "Sure", BOOL_MESSAGE),
+    ],
 )
-def test_a_bool_option_that_is_not_a_truth_value_is_a_usage_error_naming_it(
-    pytester: pytest.Pytester, name: str, value: str
+def test_a_bad_ini_value_is_a_usage_error_naming_the_option_and_what_it_takes(
+    pytester: pytest.Pytester, name: str, value: str, message: str
 ) -> None:
     pytester.makeini(f"[pytest]\n{name} = {value}\n")
     pytester.makepyfile("def test_nothing():\n    pass\n")
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(  # and pytest's words: "invalid truth value 'sure'"
-        [f"ERROR: {name} must be true or false (or yes/no, on/off, 1/0, in any case); "
-         f"*'{value.lower()}'"]
-    )
-    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    result.stderr.fnmatch_lines([message.format(name=name, value=value, lower=value.lower())])
+    if message is BOOL_MESSAGE:
+        assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
 
 @pytest.mark.parametrize(("value", "strict"), [("Yes", True), ("ON", True), ("0", False)])

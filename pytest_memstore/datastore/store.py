@@ -194,7 +194,6 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
                     self.abandoned_transactions += 1
             with self._lock:
                 transaction.rollback()
-                transaction.closed = True
                 self.counts.rollback += 1
                 self._open_transactions -= 1
             state.transaction = parent
@@ -203,7 +202,6 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
             raise self._end_out_of_order(transaction)
         with self._lock:
             transaction.commit()
-            transaction.closed = True
             self.counts.commit += 1
             self._open_transactions -= 1
         state.transaction = parent
@@ -224,7 +222,6 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         with self._lock:
             for ended in (*inside, transaction):
                 ended.rollback()
-                ended.closed = True
                 self.counts.rollback += 1
                 self._open_transactions -= 1
         self._thread.transaction = transaction.parent

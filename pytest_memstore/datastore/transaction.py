@@ -38,7 +38,7 @@ class DatastoreTransaction:
         self.parent = parent
         self._log: list[_Undo] = []
         self.closed = False
-        """Whether it has ended: committed, rolled back, or closed by its parent."""
+        """Whether it has ended: committed or rolled back (by itself or by its parent)."""
 
     def registerUndo(self, name: str, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """Record how to undo one operation; ``name`` appears in log messages."""
@@ -58,6 +58,7 @@ class DatastoreTransaction:
         An undo that raises is logged and the others still run.
         """
         log, self._log = self._log, []
+        self.closed = True
         for undo in reversed(log):
             try:
                 undo.func(*undo.args, **undo.kwargs)
@@ -70,6 +71,7 @@ class DatastoreTransaction:
         if self.parent is not None:
             self.parent._log.extend(self._log)
         self._log = []
+        self.closed = True
 
     def __len__(self) -> int:
         return len(self._log)
