@@ -241,6 +241,7 @@ class DatasetType:
         "_hash",
         "_parentStorageClass",
         "_parentStorageClassName",
+        "_plain_storage_class",
         "dimensions",
         "name",
         "storageClass_name",
@@ -254,6 +255,12 @@ class DatasetType:
     """The storage class given as an object; `None` when given by name (see `storageClass`)."""
     _parentStorageClass: StorageClass | None
     _parentStorageClassName: str | None
+    _plain_storage_class: StorageClass | None
+    """``storageClass_object`` when this is not a component type, else `None`.
+
+    What a datastore puts and gets a whole dataset of this type with, read
+    in one step on its hot paths.
+    """
     _hash: int
 
     def __init__(
@@ -274,8 +281,10 @@ class DatasetType:
         _set_field(self, "name", name)
         _set_field(self, "dimensions", dims)
         _set_field(self, "storageClass_name", scName)
+        storageClass_object = None if isinstance(storageClass, str) else storageClass
+        _set_field(self, "storageClass_object", storageClass_object)
         _set_field(
-            self, "storageClass_object", None if isinstance(storageClass, str) else storageClass
+            self, "_plain_storage_class", None if "." in name else storageClass_object
         )
         _set_field(self, "_parentStorageClassName", parentName)
         _set_field(

@@ -19,7 +19,7 @@ from .transaction import ThreadTransaction
 
 if TYPE_CHECKING:
 
-    from ..core.foreign import DatasetTypeLike, RefLike
+    from ..core.foreign import DatasetTypeLike
     from ..core.storage_factory import StorageClassFactory
     from .bridge import EphemeralBridge
     from .constraints import Constraints
@@ -116,11 +116,11 @@ class StoreTables:
     _accepted: dict[DatasetTypeLike, bool]
     """The constraints' decision for each dataset type, when no rule names a dimension."""
     _lock: threading.RLock
-    _acquire: Callable[[], bool]
-    """``_lock.acquire``, bound once: acquire()/release() in try/finally costs half a `with`."""
-    _release: Callable[[], None]
-    _insert_one: Callable[[DatasetId, RefLike], None]
-    """``bridge.insert_one``, bound once."""
+    """Held by every operation while it reads or changes the tables or the counts.
+
+    The hot paths call ``acquire()`` and ``release()`` in ``try``/``finally``,
+    which costs half a ``with`` block.
+    """
     _thread: ThreadTransaction = ThreadLocalOnFirstUse(ThreadTransaction)  # type: ignore[assignment]
     """The transaction each thread has open, made on first use."""
     _open_transactions: int
