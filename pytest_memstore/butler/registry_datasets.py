@@ -12,6 +12,7 @@ __all__ = ["RegistryDatasets"]
 from collections.abc import Iterable
 
 from ..core.model import DataId, DatasetRef
+from ..datastore.tables import open_transaction
 from .collection_type import CollectionType
 from .errors import ConflictingDefinitionError
 from .registry_dataset_types import RegistryDatasetTypes, describe_dataset_type
@@ -55,7 +56,7 @@ class RegistryDatasets(RegistryDatasetTypes):
                 )
             table[key] = ref
             self._datasets[ref.id] = ref
-            if self._thread.transaction is not None:
+            if open_transaction(self) is not None:
                 self._on_rollback("insertDatasets", self._uninsert, run, name, key, ref)
 
     def uninsert(self, ref: DatasetRef) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.foreign import is_ref, ref_list, require_ref
 from ..core.model import DatasetRef
-from .tables import StoreTables
+from .tables import StoreTables, open_transaction
 
 if TYPE_CHECKING:
     from ..core.foreign import RefLike
@@ -55,11 +55,11 @@ class RemovalMixin(StoreTables):
                         _log.warning("%s (ignored)", message)
                         return
                     raise FileNotFoundError(message)
-                self.counts.trash += self.bridge.moveToTrash([ref], self._thread.transaction)
+                self.counts.trash += self.bridge.moveToTrash([ref], open_transaction(self))
             return
         refs = ref_list(ref, "trash")
         with self._lock:
-            self.counts.trash += self.bridge.moveToTrash(refs, self._thread.transaction)
+            self.counts.trash += self.bridge.moveToTrash(refs, open_transaction(self))
 
     def emptyTrash(
         self,

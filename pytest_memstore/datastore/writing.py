@@ -15,7 +15,7 @@ from ..core.model import DatasetId, DatasetRef
 from ..core.storage import StorageClass
 from .bridge import PriorEntry
 from .storage_classes import StorageClassMixin
-from .tables import MISSING, StoredMemoryItemInfo
+from .tables import MISSING, StoredMemoryItemInfo, open_transaction
 
 if TYPE_CHECKING:
     from ..core.foreign import RefLike
@@ -108,7 +108,7 @@ class WritingMixin(StorageClassMixin):
                 self.bridge.insert_one(dataset_id, ref)
                 self.counts.put += 1
                 return
-            self._replace(ref, obj, record, self._thread.transaction)
+            self._replace(ref, obj, record, open_transaction(self))
             self.counts.put += 1
         finally:
             lock.release()
@@ -240,6 +240,6 @@ class WritingMixin(StorageClassMixin):
                     )
             if len({ref.id for ref in listed}) != len(listed):
                 raise DatastoreValidationError("addStoredItemInfo got the same dataset ID twice")
-            transaction = self._thread.transaction
+            transaction = open_transaction(self)
             for ref, info in zip(listed, info_list, strict=True):
                 self._add_record(ref, info, transaction, "addStoredItemInfo")
