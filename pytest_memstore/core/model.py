@@ -27,7 +27,7 @@ _NAME_PATTERN = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
 _UUID4_CLEAR = ~(0xF000 << 64) & ~(0xC000 << 48)
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 _SAFE_UNKNOWN = uuid.SafeUUID.unknown
-_new_uuid = object.__new__
+_new_uuid = _new_object = object.__new__
 _set_field = object.__setattr__
 
 # Random bits for dataset IDs. A private generator, seeded from os.urandom,
@@ -158,20 +158,34 @@ def _is_hashable(value: object) -> bool:
     return True
 
 
+_VALID_NAMES: set[str] = set()
+"""Dataset type names `_check_name` has accepted: most are checked again and again."""
+_VALID_NAMES_KEPT = 4096
+"""How many names `_VALID_NAMES` keeps at most."""
+
+
 def _check_name(name: str) -> None:
+    if type(name) is str and name in _VALID_NAMES:
+        return
     if not isinstance(name, str) or _NAME_PATTERN.fullmatch(name) is None:
         raise ValueError(
             f"Dataset type name {name!r} is not valid: it must be an identifier, "
             "optionally followed by '.component'"
         )
+    if type(name) is str and len(_VALID_NAMES) < _VALID_NAMES_KEPT:
+        _VALID_NAMES.add(name)
 
 
 def _as_dimensions(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):
         raise TypeError(f"dimensions must be an iterable of names, not the str {value!r}")
     dimensions = frozenset(value)
-    if not all(isinstance(d, str) for d in dimensions):
-        raise TypeError(f"dimensions must be names (str); got {sorted(map(repr, dimensions))}")
+    try:
+        "".join(dimensions)  # the cheapest check that every name is a str
+    except TypeError:
+        raise TypeError(
+            f"dimensions must be names (str); got {sorted(map(repr, dimensions))}"
+        ) from None
     return dimensions
 
 
@@ -357,7 +371,25 @@ class DatasetType:
         parent = self._parentStorageClass
         if parent is None and self._parentStorageClassName is not None:
             parent = _named(storageClasses, self._parentStorageClassName, self)
-        return DatasetType(self.name, self.dimensions, storageClass, parentStorageClass=parent)
+        if storageClass.name != self.storageClass_name or (
+            parent is not None and parent.name != self._parentStorageClassName
+        ):
+            # A factory that gave a class of another name: a type of that name.
+            return DatasetType(
+                self.name, self.dimensions, storageClass, parentStorageClass=parent
+            )
+        # The same names, so the same checks passed and the same hash: copy them.
+        name = self.name
+        copy: DatasetType = _new_object(DatasetType)
+        _set_field(copy, "name", name)
+        _set_field(copy, "dimensions", self.dimensions)
+        _set_field(copy, "storageClass_name", self.storageClass_name)
+        _set_field(copy, "storageClass_object", storageClass)
+        _set_field(copy, "_plain_storage_class", None if "." in name else storageClass)
+        _set_field(copy, "_parentStorageClassName", self._parentStorageClassName)
+        _set_field(copy, "_parentStorageClass", parent)
+        _set_field(copy, "_hash", self._hash)
+        return copy
 
     def __eq__(self, other: object) -> bool:
         if self is other:
