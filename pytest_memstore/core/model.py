@@ -9,14 +9,12 @@ import random
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
 from .errors import DimensionNameError
-
-if TYPE_CHECKING:
-    from .storage import StorageClass
+from .storage import StorageClass
 
 DatasetId: TypeAlias = uuid.UUID
 """The unique identifier of a dataset: a `uuid.UUID`."""
@@ -270,10 +268,11 @@ class DatasetType:
     _parentStorageClass: StorageClass | None
     _parentStorageClassName: str | None
     _plain_storage_class: StorageClass | None
-    """``storageClass_object`` when this is not a component type, else `None`.
+    """``storageClass_object`` when it is a `StorageClass` (not a subclass, nor
+    daf_butler's) and this is not a component type, else `None`.
 
     What a datastore puts and gets a whole dataset of this type with, read
-    in one step on its hot paths.
+    in one step on its hot paths, which take the general path for `None`.
     """
     _hash: int
 
@@ -297,9 +296,7 @@ class DatasetType:
         _set_field(self, "storageClass_name", scName)
         storageClass_object = None if isinstance(storageClass, str) else storageClass
         _set_field(self, "storageClass_object", storageClass_object)
-        _set_field(
-            self, "_plain_storage_class", None if "." in name else storageClass_object
-        )
+        _set_field(self, "_plain_storage_class", _plain(name, storageClass_object))
         _set_field(self, "_parentStorageClassName", parentName)
         _set_field(
             self,
@@ -385,7 +382,7 @@ class DatasetType:
         _set_field(copy, "dimensions", self.dimensions)
         _set_field(copy, "storageClass_name", self.storageClass_name)
         _set_field(copy, "storageClass_object", storageClass)
-        _set_field(copy, "_plain_storage_class", None if "." in name else storageClass)
+        _set_field(copy, "_plain_storage_class", _plain(name, storageClass))
         _set_field(copy, "_parentStorageClassName", self._parentStorageClassName)
         _set_field(copy, "_parentStorageClass", parent)
         _set_field(copy, "_hash", self._hash)
@@ -502,6 +499,13 @@ class DatasetType:
             f"DatasetType({self.name!r}, {sorted(self.dimensions)}, "
             f"{self.storageClass_name!r}{parent})"
         )
+
+
+def _plain(name: str, storageClass: StorageClass | None) -> StorageClass | None:
+    """Return ``DatasetType._plain_storage_class`` for this name and storage class."""
+    if type(storageClass) is StorageClass and "." not in name:
+        return storageClass
+    return None
 
 
 def _rebuild_dataset_type(

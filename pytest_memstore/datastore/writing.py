@@ -61,8 +61,9 @@ class WritingMixin(StorageClassMixin):
             ``ref`` is a component ref: put the composite.
         """
         if type(ref) is DatasetRef:
-            # Our dataset type holds its storage class ready for a put: None
-            # for a component, or a storage class given by name.
+            # Our dataset type holds its storage class ready for a put, a
+            # StorageClass; None for a component, a storage class given by
+            # name or of another class.
             storageClass = ref.datasetType._plain_storage_class
         else:
             require_ref(ref, "put")
@@ -73,13 +74,15 @@ class WritingMixin(StorageClassMixin):
                 ref,
                 f"Datastore {self.name} does not accept {ref}: its constraints reject it",
             )
-        if storageClass is None:
-            storageClass = self._storage_class_to_put(ref)
         # core.conversion.stored_form, written out: a call costs a put a few percent.
-        if type(storageClass) is StorageClass:
+        if storageClass is not None:
             pytype = storageClass.resolved_pytype
         else:
-            pytype = storageClass.pytype
+            storageClass = self._storage_class_to_put(ref)
+            if type(storageClass) is StorageClass:
+                pytype = storageClass.resolved_pytype
+            else:
+                pytype = storageClass.pytype
         if pytype is not None and isinstance(inMemoryDataset, pytype):
             obj = inMemoryDataset
         else:
