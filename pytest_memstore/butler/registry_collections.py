@@ -8,6 +8,7 @@ import fnmatch
 from collections.abc import Iterable
 from types import EllipsisType
 
+from ..datastore.tables import open_transaction
 from .collection_type import CollectionType
 from .errors import CollectionCycleError
 from .expressions import collection_names, is_glob
@@ -36,9 +37,10 @@ class RegistryCollections(RegistryTables):
             if name in self._collections:
                 return False
             collection = self._collections[name] = CollectionRecord(name, type, doc)
-            self._on_rollback(
-                "registerCollection", self._forget, self._collections, name, collection
-            )
+            if open_transaction(self) is not None:
+                self._on_rollback(
+                    "registerCollection", self._forget, self._collections, name, collection
+                )
         return True
 
     def get_collection_type(self, name: str) -> CollectionType:

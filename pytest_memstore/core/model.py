@@ -8,7 +8,7 @@ import os
 import random
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, KeysView, Mapping
 from typing import Any, TypeAlias
 
 import attrs
@@ -121,6 +121,10 @@ class DataId(Mapping[str, DataIdValue]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
+
+    def keys(self) -> KeysView[str]:
+        """Return the dimension names, in order: a view of the underlying dict's keys."""
+        return self._items.keys()
 
     def __hash__(self) -> int:
         return self._hash
