@@ -23,6 +23,10 @@ from pytest_memstore import (
 from tests._butler_sides import DafButlerSide, MemstoreSide, Side, make_daf_butler_template
 from tests._helpers import MakeRef
 
+# Other projects' test files, copied unchanged: they run only in pytest runs of their own
+# (tests/upstream/README.md), never in this suite's.
+collect_ignore = ["upstream"]
+
 
 @pytest.fixture
 def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
