@@ -235,11 +235,18 @@ def ratio(real: float | None, ours: float | None) -> str:
     return f"{real / ours:.1f}x"
 
 
-def median_ratio(real: Mapping[str, float], ours: Mapping[str, float] | None) -> float | None:
-    """Return the median over the tests of real / memstore; `None` without the memstore side."""
+def median_ratio(
+    real: Mapping[str, dict[str, float]], ours: Mapping[str, dict[str, float]] | None
+) -> float | None:
+    """Return the median over the tests of their call phases' real / memstore ratio.
+
+    `None` without the memstore side (``ours`` `None`).
+    """
     if ours is None:
         return None
-    return statistics.median(real[k] / ours[k] for k in real if ours.get(k, 0.0) > 0)
+    return statistics.median(
+        real[k]["call"] / ours[k]["call"] for k in real if ours.get(k, {}).get("call", 0.0) > 0
+    )
 
 
 def table(
@@ -283,9 +290,7 @@ def table(
         f"| **whole pytest run (wall)** | {milliseconds(real_wall)} | {milliseconds(our_wall)} "
         f"| {ratio(real_wall, our_wall)} |"
     )
-    calls = {k: v["call"] for k, v in real.items()}
-    our_calls = None if ours is None else {k: v["call"] for k, v in ours.items()}
-    found = median_ratio(calls, our_calls)
+    found = median_ratio(real, ours)
     shown_ratio = "n/a" if found is None else f"{found:.1f}x"
     lines.append(f"| **median of the tests' ratios** | | | {shown_ratio} |")
     return lines
@@ -306,13 +311,11 @@ def targets(
     lines : `list` [`str`]
         ``n/a`` where the switch is unavailable.
     """
-    calls = {k: v["call"] for k, v in real.items()}
-    our_calls = None if ours is None else {k: v["call"] for k, v in ours.items()}
-    found = median_ratio(calls, our_calls)
+    found = median_ratio(real, ours)
     quantum = None
-    if our_calls is not None:
+    if ours is not None:
         quantum = max(
-            (s for k, s in our_calls.items() if "runtestquantum" in k.lower()), default=None
+            (v["call"] for k, v in ours.items() if "runtestquantum" in k.lower()), default=None
         )
     return _environment.targets_table(
         [
