@@ -85,6 +85,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: D103
         default=None,
         help="error at teardown in tests that leave trash unemptied or an inconsistent store",
     )
+    group.addoption(
+        "--memstore-test-repo",
+        action="store_true",
+        dest="memstore_test_repo",
+        default=None,
+        help="make lsst.daf.butler.tests' makeTestRepo, makeTestCollection and the other "
+        "test-repository helpers in-memory ones for this session (needs lsst-daf-butler)",
+    )
+    parser.addini(
+        "memstore_test_repo",
+        type="bool",
+        default=False,
+        help="like --memstore-test-repo",
+    )
     parser.addini(
         "memstore_storage_classes",
         type="linelist",
@@ -147,6 +161,25 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
         # Only then: a report hook costs every test something.
         config.pluginmanager.register(FailureLogs(fixtures), "memstore-failure-logs")
     _follow_assertion_verbosity(config)
+    test_repo = _ini_flag(config, "memstore_test_repo")
+    if config.getoption("memstore_test_repo"):
+        test_repo = True
+    if test_repo:
+        _switch_test_repo(config)
+
+
+def _switch_test_repo(config: pytest.Config) -> None:
+    """Put our test-repository helpers in place of daf_butler's until the session ends."""
+    try:
+        from .daf.switch import TestRepoSwitch
+    except ImportError as err:
+        raise pytest.UsageError(
+            "--memstore-test-repo (memstore_test_repo) needs lsst-daf-butler, which could not "
+            f"be imported ({err}); install it with: pip install 'pytest-memstore[butler]'"
+        ) from None
+    switch = TestRepoSwitch()
+    switch.install()
+    config.add_cleanup(switch.uninstall)
 
 
 def _follow_assertion_verbosity(config: pytest.Config) -> None:
