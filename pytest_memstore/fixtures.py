@@ -277,11 +277,14 @@ class SessionFixtures:
         test: _TestState,
         options: Mapping[str, Any],
         label: str,
+        storage_classes: StorageClassFactory | None = None,
     ) -> InMemoryDatastore:
         state = self.state
         if state.tracking:
             options = {**state.store_defaults, **options}
-        store = self._store_class(storageClasses=test.storage_classes, **options)
+        store = self._store_class(
+            storageClasses=storage_classes or test.storage_classes, **options
+        )
         if state.tracking or options.get("detect_mutation"):
             usage = test.usage
             if usage is None:
@@ -323,13 +326,35 @@ class SessionFixtures:
         from .butler.butler import InMemoryButler
 
         store_options, butler_options = _split_options(options)
-        store = self._build_store(request, item, test, store_options, label)
-        butler = InMemoryButler(
-            run=butler_options.get("run", _DEFAULT_RUN),
-            collections=butler_options.get("collections"),
-            datastore=store,
-            storageClasses=test.storage_classes,
-        )
+        universe = butler_options.get("universe") or self.state.butler_universe
+        if universe == "none":
+            store = self._build_store(request, item, test, store_options, label)
+            butler = InMemoryButler(
+                run=butler_options.get("run", _DEFAULT_RUN),
+                collections=butler_options.get("collections"),
+                datastore=store,
+                storageClasses=test.storage_classes,
+            )
+        else:
+            # daf_butler mode: daf_butler's storage classes, one factory per process.
+            try:
+                from .daf.storage import DafStorageClasses
+            except ImportError as err:
+                pytest.fail(
+                    f"{item.nodeid}: a butler with universe={universe!r} needs lsst-daf-butler, "
+                    f"which could not be imported ({err})",
+                    pytrace=False,
+                )
+
+            store = self._build_store(
+                request, item, test, store_options, label, DafStorageClasses()
+            )
+            butler = InMemoryButler(
+                run=butler_options.get("run", _DEFAULT_RUN),
+                collections=butler_options.get("collections"),
+                datastore=store,
+                universe=universe,
+            )
         if item.config.hook.pytest_memstore_butler_created.get_hookimpls():
             item.ihook.pytest_memstore_butler_created(
                 butler=butler, request=_request_for_hook(request, "butler_created")

@@ -100,6 +100,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: D103
         help="like --memstore-test-repo",
     )
     parser.addini(
+        "memstore_butler_universe",
+        default="none",
+        help="the butlers the fixtures build: none (standalone, our own classes) or daf "
+        "(daf_butler mode: daf_butler's objects, errors and default dimension universe)",
+    )
+    parser.addini(
         "memstore_storage_classes",
         type="linelist",
         default=[],
@@ -136,10 +142,10 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
     config.addinivalue_line(
         "markers",
         "memstore(name=None, constraints=None, copy_on_put=False, copy_on_get=False, "
-        "detect_mutation=False, run='memstore', collections=None): options for the "
-        "datastore the memstore fixture builds and the butler memstore_butler builds (and "
-        "defaults for their factories); "
-        "run and collections are the butler's",
+        "detect_mutation=False, run='memstore', collections=None, universe='none'): options "
+        "for the datastore the memstore fixture builds and the butler memstore_butler builds "
+        "(and defaults for their factories); "
+        "run, collections and universe are the butler's",
     )
     strict = _ini_flag(config, "memstore_strict")  # read even when the option wins: checked
     if config.getoption("memstore_strict"):
@@ -151,6 +157,7 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
         detect_mutation=_ini_flag(config, "memstore_detect_mutation"),
         repeated_get_threshold=_ini_count(config, "memstore_repeated_get_threshold"),
         log_size=_ini_count(config, "memstore_log_size"),
+        butler_universe=_ini_universe(config),
     )
     role = state.report_role(config)
     if role is not None:
@@ -212,6 +219,24 @@ def _ini_flag(config: pytest.Config, name: str) -> bool:
         raise pytest.UsageError(
             f"{name} must be true or false (or yes/no, on/off, 1/0, in any case); {err}"
         ) from None
+
+
+def _ini_universe(config: pytest.Config) -> str:
+    """Read ``memstore_butler_universe``: ``none`` or ``daf`` (which needs daf_butler)."""
+    value = str(config.getini("memstore_butler_universe")).strip().lower()
+    if value not in ("none", "daf"):
+        raise pytest.UsageError(
+            f"memstore_butler_universe must be none or daf; got {value!r}"
+        )
+    if value == "daf":
+        try:
+            from .daf import storage  # noqa: F401 - imports daf_butler
+        except ImportError as err:
+            raise pytest.UsageError(
+                f"memstore_butler_universe = daf needs lsst-daf-butler, which could not be "
+                f"imported ({err}); install it with: pip install 'pytest-memstore[butler]'"
+            ) from None
+    return value
 
 
 def _ini_count(config: pytest.Config, name: str) -> int:

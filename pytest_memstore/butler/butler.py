@@ -85,7 +85,7 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
         collections: str | Iterable[str] | None = None,
         datastore: InMemoryDatastore | None = None,
         storageClasses: StorageClassFactory | None = None,
-        universe: None = None,
+        universe: object = None,
     ) -> None:
         if datastore is not None and not isinstance(datastore, InMemoryDatastore):
             raise TypeError(

@@ -183,15 +183,19 @@ class DafButler(InMemoryButler):
         )
 
     def _ref_or_type(
-        self, given: Any, dataId: Any, kwargs: Mapping[str, Any]
+        self, given: Any, dataId: Any, kwargs: Mapping[str, Any], lookup: bool = True
     ) -> tuple[Any, Any]:
-        """Return our ref, or our dataset type and checked data ID, for a caller's arguments."""
+        """Return our ref, or our dataset type and checked data ID, for a caller's arguments.
+
+        ``lookup``: for a search, where a value with no record finds nothing
+        (see `DafCodec.data_id_in`).
+        """
         if isinstance(given, daf_butler.DatasetRef):
             if dataId is not None or kwargs:
                 raise ValueError("DatasetRef given, cannot use dataId as well")
             return self._codec.ref_in(given), None
         datasetType = self._our_type(given)
-        return datasetType, self._codec.data_id_in(dataId, kwargs, datasetType)
+        return datasetType, self._codec.data_id_in(dataId, kwargs, datasetType, lookup=lookup)
 
     # -- writing ---------------------------------------------------------------
 
@@ -210,7 +214,7 @@ class DafButler(InMemoryButler):
         """Store a dataset; daf_butler's ``Butler.put`` (a ref's run is made if new)."""
         start = time.perf_counter()
         given_ref = isinstance(datasetRefOrType, daf_butler.DatasetRef)
-        target, data_id = self._ref_or_type(datasetRefOrType, dataId, kwargs)
+        target, data_id = self._ref_or_type(datasetRefOrType, dataId, kwargs, lookup=False)
         if given_ref:
             self.registry_state.register_collection(target.run, CollectionType.RUN)
             self._plain.put(obj, target, run=run)
@@ -305,7 +309,10 @@ class DafButler(InMemoryButler):
         **kwargs: Any,
     ) -> Any:
         """Say what is known of a dataset, as daf_butler's `~lsst.daf.butler.DatasetExistence`."""
-        target, checked = self._ref_or_type(dataset_ref_or_type, data_id, kwargs)
+        try:
+            target, checked = self._ref_or_type(dataset_ref_or_type, data_id, kwargs)
+        except LookupError:  # no such dataset type, a dimension without a value
+            return daf_butler.DatasetExistence.UNRECOGNIZED
         found = self._plain.exists(
             target, checked, full_check=full_check, collections=collections
         )

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 __all__ = ["DafCodec"]
 
+import contextlib
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import lsst.daf.butler as daf_butler
-from lsst.daf.butler import DataCoordinate, DimensionGroup, DimensionNameError, DimensionUniverse
+from lsst.daf.butler import (
+    DataCoordinate,
+    DataIdValueError,
+    DimensionGroup,
+    DimensionNameError,
+    DimensionUniverse,
+)
 from lsst.daf.butler._collection_type import CollectionType as DafCollectionType
+from lsst.daf.butler._exceptions import DimensionValueError
 
 from ..butler.collection_type import CollectionType
 from ..butler.existence import DatasetExistence
@@ -108,20 +116,43 @@ class DafCodec:
     # -- data IDs ------------------------------------------------------------
 
     def data_id_in(
-        self, dataId: Any, kwargs: Mapping[str, Any], datasetType: DatasetType
+        self,
+        dataId: Any,
+        kwargs: Mapping[str, Any],
+        datasetType: DatasetType,
+        *,
+        lookup: bool = False,
     ) -> DataId:
         """Return a checked data ID, with implied values, for a dataset type.
 
+        Parameters
+        ----------
+        dataId, kwargs
+            The caller's data ID and keyword values.
+        datasetType : `DatasetType`
+            Ours; its dimensions are the data ID's.
+        lookup : `bool`, optional
+            For a search (``get``, ``find_dataset``, ``exists``): a value
+            with no record gives the data ID as given, which no dataset has,
+            so that the search finds nothing, as daf_butler's does.
+
         Raises
         ------
+        DimensionValueError
+            A key is not a dimension.
         DimensionNameError
-            A key is not a dimension, or a required dimension has no value.
+            A required dimension has no value.
         DataIdValueError
-            A value has no dimension record.
+            A value has no dimension record (not for a ``lookup``).
         """
         given = self.mapping_in(dataId, kwargs)
         group = self.group(datasetType.dimensions)
-        values, _ = self.records.standardize(given, group)
+        try:
+            values, _ = self.records.standardize(given, group)
+        except DataIdValueError:
+            if not lookup:
+                raise
+            values = {name: given[name] for name in group.required}
         return DataId(values)
 
     def mapping_in(self, dataId: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
@@ -145,13 +176,13 @@ class DafCodec:
             )
         if kwargs:
             merged.update(kwargs)
-        dimensions = self.universe.dimensions
-        for key in merged:
-            if key not in dimensions.names:
-                raise DimensionNameError(
-                    f"Unrecognized key {key!r} in data ID {merged}: not a dimension of "
-                    f"{self.universe}"
-                )
+        names = self.universe.dimensions.names
+        unknown = {key for key in merged if key not in names}
+        if unknown:
+            raise DimensionValueError(
+                f"Unrecognized data ID key(s) {unknown} in {merged}: not dimensions of "
+                f"{self.universe}"
+            )
         return merged
 
     def coordinate_out(
@@ -168,6 +199,10 @@ class DafCodec:
             return ref
         datasetType = self.dataset_type_in(ref.datasetType)
         coordinate = ref.dataId
+        if not coordinate.hasFull():
+            # The implied values, as the registry holds them, when the records have them.
+            with contextlib.suppress(DataIdValueError, DimensionNameError):
+                coordinate = self.records.coordinate(coordinate.dimensions, coordinate.required)
         values = coordinate.mapping if coordinate.hasFull() else coordinate.required
         return DatasetRef(datasetType, DataId(values), ref.run, id=ref.id)
 

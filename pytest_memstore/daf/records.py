@@ -240,8 +240,7 @@ class DimensionRecords:
                         if element.has_own_table and name in dimensions.names:
                             keys = {d: values[d] for d in element.required.names}
                             raise DataIdValueError(
-                                f"Could not fetch record for required dimension {name!r} via "
-                                f"keys {keys}."
+                                f"Could not fetch record for dimension {name} via keys {keys}."
                             )
                         if name in dimensions.implied and name in given:
                             values[name] = given[name]

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import lsst.daf.butler as daf_butler
-from lsst.daf.butler import DataCoordinate, DimensionRecord, DimensionUniverse
+from lsst.daf.butler import DataCoordinate, DimensionGroup, DimensionRecord, DimensionUniverse
 from lsst.daf.butler._collection_type import CollectionType as DafCollectionType
 
 from ..butler.collection_type import CollectionType
@@ -238,10 +238,10 @@ class DafRegistry:
                 group = dataId.dimensions
             else:
                 group = self._codec.universe.conform(given.keys())
+        elif isinstance(dimensions, DimensionGroup):
+            group = dimensions
         else:
-            group = self._codec.universe.conform(
-                dimensions.names if hasattr(dimensions, "names") else dimensions
-            )
+            group = self._codec.universe.conform([getattr(d, "name", d) for d in dimensions])
         values, _ = self._records.standardize(given, group)
         return self._records.coordinate(group, values)
 

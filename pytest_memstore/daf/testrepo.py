@@ -298,5 +298,5 @@ def expandUniqueId(butler: Any, partialId: Mapping[str, Any]) -> DataCoordinate:
         rows = grown
     if len(rows) != 1:
         raise ValueError(f"Found {len(rows)} matches for {partialId}, expected 1.")
-    found: DataCoordinate = butler.registry.expandDataId(rows[0], dimensions=group.required)
+    found: DataCoordinate = butler.registry.expandDataId(rows[0], dimensions=group)
     return found
