@@ -31,7 +31,7 @@ def test_a_universe_gives_a_daf_butler_mode_butler() -> None:
 
 
 def test_a_universe_that_is_none_of_these_is_a_type_error() -> None:
-    with pytest.raises(TypeError, match="universe must be a lsst.daf.butler.DimensionUniverse"):
+    with pytest.raises(TypeError, match=r"universe must be a lsst\.daf\.butler\.DimensionUniverse"):
         InMemoryButler(universe="lsst")
 
 
@@ -79,7 +79,7 @@ def test_storage_classes_are_daf_butlers_process_wide_ones() -> None:
 
 def test_our_storage_class_is_refused_with_a_clear_error() -> None:
     butler = InMemoryButler(universe="daf", run="r")
-    with pytest.raises(TypeError, match="register a lsst.daf.butler.StorageClass"):
+    with pytest.raises(TypeError, match=r"register a lsst\.daf\.butler\.StorageClass"):
         butler.storageClasses.registerStorageClass(pytest_memstore.StorageClass("Mine", dict))
 
 

@@ -151,4 +151,6 @@ def test_a_bad_universe_names_the_option(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*test_one: @pytest.mark.memstore: option universe='lsst' must be*"])
+    result.stderr.fnmatch_lines(
+        ["*test_one: @pytest.mark.memstore: option universe='lsst' must be*"]
+    )
