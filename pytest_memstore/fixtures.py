@@ -286,18 +286,34 @@ class SessionFixtures:
             storageClasses=storage_classes or test.storage_classes, **options
         )
         if state.tracking or options.get("detect_mutation"):
-            usage = test.usage
-            if usage is None:
-                from .report import TestUsage
-
-                usage = test.usage = TestUsage()
-                item.addfinalizer(lambda: _finish(state, item, usage))
-            usage.stores.append((options.get("name") or label, store))
+            self._usage(item, test).stores.append((options.get("name") or label, store))
         if item.config.hook.pytest_memstore_store_created.get_hookimpls():
             item.ihook.pytest_memstore_store_created(
                 store=store, request=_request_for_hook(request, "store_created")
             )
         return store
+
+    def _usage(self, item: pytest.Item, test: _TestState) -> TestUsage:
+        """Return the test's tracked stores, made (with the end-of-test checks) on first use."""
+        usage = test.usage
+        if usage is None:
+            from .report import TestUsage
+
+            state = self.state
+            usage = test.usage = TestUsage()
+            item.addfinalizer(lambda: _finish(state, item, usage))
+        return usage
+
+    def track_test_repo_butler(self, butler: InMemoryButler) -> None:
+        """Count a test repository's store in the row of the test running now.
+
+        The store is shared by the repository's butlers, across tests: the
+        test is counted for what it does with it from now on.
+        """
+        item = self.item
+        if item is None or not self.state.tracking:
+            return
+        self._usage(item, self._test_state(item)).add_shared("test_repo", butler.datastore)
 
     @functools.cached_property
     def _store_class(self) -> type[InMemoryDatastore]:

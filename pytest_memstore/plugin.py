@@ -172,10 +172,10 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
     if config.getoption("memstore_test_repo"):
         test_repo = True
     if test_repo:
-        _switch_test_repo(config)
+        _switch_test_repo(config, fixtures)
 
 
-def _switch_test_repo(config: pytest.Config) -> None:
+def _switch_test_repo(config: pytest.Config, fixtures: SessionFixtures) -> None:
     """Put our test-repository helpers in place of daf_butler's until the session ends."""
     try:
         from .daf.switch import TestRepoSwitch
@@ -184,7 +184,7 @@ def _switch_test_repo(config: pytest.Config) -> None:
             "--memstore-test-repo (memstore_test_repo) needs lsst-daf-butler, which could not "
             f"be imported ({err}); install it with: pip install 'pytest-memstore[butler]'"
         ) from None
-    switch = TestRepoSwitch()
+    switch = TestRepoSwitch(on_butler=fixtures.track_test_repo_butler)
     switch.install()
     config.add_cleanup(switch.uninstall)
 

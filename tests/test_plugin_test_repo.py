@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -154,3 +155,42 @@ def test_a_bad_universe_names_the_option(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(
         ["*test_one: @pytest.mark.memstore: option universe='lsst' must be*"]
     )
+
+
+def test_the_report_counts_what_each_test_did_with_the_shared_store(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        """
+        import unittest
+        import lsst.daf.butler.tests as butlerTests
+
+        class Repo(unittest.TestCase):
+            @classmethod
+            def setUpClass(cls):
+                cls.repo = butlerTests.makeTestRepo("unused", {"instrument": ["Cam"]})
+                butlerTests.addDatasetType(cls.repo, "cfg", {"instrument"}, "StructuredDataDict")
+
+            def setUp(self):
+                self.butler = butlerTests.makeTestCollection(self.repo, uniqueId=self.id())
+
+            def test_puts_twice(self):
+                self.butler.put({"a": 1}, "cfg", instrument="Cam")
+                self.butler.registry.registerRun("test_other")
+                self.butler.put({"a": 2}, "cfg", instrument="Cam", run="test_other")
+
+            def test_reads_nothing(self):
+                assert not self.butler.exists("cfg", instrument="Cam")
+        """
+    )
+    report = pytester.path / "report.json"
+    result = pytester.runpytest(
+        "--memstore-test-repo", f"--memstore-report=json:{report}", "-p", "no:randomly"
+    )
+    result.assert_outcomes(passed=2)
+    tests = json.loads(report.read_text())["tests"]
+    rows = {row["nodeid"].rsplit("::", 1)[-1]: row for row in tests}
+    assert rows["test_puts_twice"]["put"] == 2
+    assert rows["test_puts_twice"]["left_datasets"] == 2
+    assert rows["test_reads_nothing"]["put"] == 0
+    assert rows["test_reads_nothing"]["left_datasets"] == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = ["TestRepoSwitch"]
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from . import testrepo
@@ -21,11 +22,18 @@ class TestRepoSwitch:
 
     __test__ = False  # not a test class, whatever pytest's patterns say
 
-    def __init__(self) -> None:
+    def __init__(self, on_butler: Callable[[Any], None] | None = None) -> None:
         self._replaced: list[tuple[object, str, Any]] = []
+        self._on_butler = on_butler
 
     def install(self) -> None:
-        """Replace daf_butler's helpers by ours wherever they are bound by name."""
+        """Replace daf_butler's helpers by ours wherever they are bound by name.
+
+        ``on_butler``, if given, is called with every butler
+        ``makeTestCollection`` makes while the switch is on.
+        """
+        if self._on_butler is not None:
+            testrepo.collection_observers.append(self._on_butler)
         ours = {name: getattr(testrepo, name) for name in testrepo.UPSTREAM}
         theirs = {id(function): name for name, function in testrepo.UPSTREAM.items()}
         for module in list(sys.modules.values()):
@@ -43,3 +51,5 @@ class TestRepoSwitch:
         while self._replaced:
             module, attribute, original = self._replaced.pop()
             setattr(module, attribute, original)
+        if self._on_butler in testrepo.collection_observers:
+            testrepo.collection_observers.remove(self._on_butler)

@@ -21,7 +21,7 @@ __all__ = [
 import json
 import os
 import random
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import lsst.daf.butler.tests._examplePythonTypes as upstream_types
@@ -46,6 +46,10 @@ UPSTREAM: dict[str, Any] = {
     "expandUniqueId": upstream_repo.expandUniqueId,
     "registerMetricsExample": upstream_types.registerMetricsExample,
 }
+
+
+collection_observers: list[Callable[[DafButler], None]] = []
+"""Called with each butler `makeTestCollection` makes (the plugin's report counts its store)."""
 
 
 def makeTestRepo(
@@ -162,7 +166,10 @@ def makeTestCollection(repo: Any, uniqueId: str | None = None) -> Any:
         return UPSTREAM["makeTestCollection"](repo, uniqueId)
     if not uniqueId:
         uniqueId = str(random.randrange(1_000_000_000))
-    return repo.clone(run="test_" + uniqueId, collections=None)
+    butler = repo.clone(run="test_" + uniqueId, collections=None)
+    for observer in collection_observers:
+        observer(butler)
+    return butler
 
 
 def addDataIdValue(butler: Any, dimension: str, value: Any, **related: Any) -> None:
