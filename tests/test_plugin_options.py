@@ -45,8 +45,8 @@ def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.memstore(name=None, constraints=None, copy_on_put=False, "
-            "copy_on_get=False, detect_mutation=False, run='memstore', collections=None): "
-            "options for the "
+            "copy_on_get=False, detect_mutation=False, run='memstore', collections=None, "
+            "universe=None): options for the "
             "datastore the memstore fixture builds and the butler memstore_butler builds*",
         ]
     )
