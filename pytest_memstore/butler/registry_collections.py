@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["RegistryCollections"]
 
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from types import EllipsisType
 from typing import Literal
 
@@ -247,37 +247,45 @@ class RegistryCollections(RegistryTables):
             types = frozenset({collection_types})
         else:
             types = frozenset(collection_types)
+        def wanted(collection: CollectionRecord) -> bool:
+            return collection.type in types and (
+                include_chains or collection.type is not CollectionType.CHAINED
+            )
+
+        # daf_butler's order: what the patterns match, in registration order
+        # (then the children of the chains they match, with flatten_chains);
+        # then each name, followed depth first by what it searches.
         with self._lock:
-            if expression is ...:
-                matched = list(self._collections.values())
-            else:
-                matched = []
-                for item in collection_names(expression, "A collection expression"):
-                    if is_glob(item):
-                        matched.extend(
-                            c for c in self._collections.values()
-                            if fnmatch.fnmatchcase(c.name, item)
-                        )
-                    else:
-                        matched.append(self._collection(item))
             found: dict[str, CollectionRecord] = {}
-            for collection in matched:
-                if collection.type is CollectionType.CHAINED:
-                    if include_chains:
-                        found.setdefault(collection.name, collection)
-                    if flatten_chains:
-                        for child in self._flatten(collection.children):
-                            found.setdefault(child.name, child)
-                else:
-                    found.setdefault(collection.name, collection)
-            result = []
-            for collection in found.values():
-                if collection.type not in types:
-                    continue
-                if dataset_type is not None and not self._holds(collection, dataset_type):
-                    continue
-                result.append(collection.name)
-            return result
+            if expression is ...:
+                found.update((c.name, c) for c in self._collections.values() if wanted(c))
+            else:
+                items = collection_names(expression, "A collection expression")
+                patterns = [item for item in items if is_glob(item)]
+                names = [item for item in items if not is_glob(item)]
+                for collection in self._collections.values():
+                    if any(fnmatch.fnmatchcase(collection.name, p) for p in patterns):
+                        if wanted(collection):
+                            found.setdefault(collection.name, collection)
+                        if flatten_chains and collection.type is CollectionType.CHAINED:
+                            names.extend(collection.children)
+                for name in names:
+                    for collection in self._depth_first(name, flatten_chains):
+                        if wanted(collection):
+                            found.setdefault(collection.name, collection)
+            return [
+                collection.name
+                for collection in found.values()
+                if dataset_type is None or self._holds(collection, dataset_type)
+            ]
+
+    def _depth_first(self, name: str, flatten_chains: bool) -> Iterator[CollectionRecord]:
+        """Yield collection ``name`` then, with ``flatten_chains``, what it searches."""
+        collection = self._collection(name)
+        yield collection
+        if flatten_chains and collection.type is CollectionType.CHAINED:
+            for child in collection.children:
+                yield from self._depth_first(child, flatten_chains)
 
     def collection_infos(
         self,
