@@ -8,6 +8,7 @@ skip without lsst-daf-butler.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -330,3 +331,53 @@ def test_chain_edits_roll_back(collections: Side) -> None:
         edit.remove_from_chain("chain", [RUN])
         raise RuntimeError("boom")
     assert chain(collections) == ("r2", RUN)
+
+
+# -- where InMemoryButler differs on purpose: each side's outcome pinned -----------
+
+
+def test_a_dimension_with_records_only_in_daf_butler(queried: Side) -> None:
+    # The template repository has records of detectors 1 and 2: daf_butler
+    # joins them; InMemoryButler has no dimension records, so finds nothing.
+    where = IN_CAM + "detector = 1"
+    refs = queried.butler.query_datasets("calexp", where=where, explain=False)
+    assert visits(queried, refs) == ([] if queried.name == "memstore" else [42, 43, 44])
+
+
+def test_no_governor_rule_for_a_dimension_without_records(queried: Side) -> None:
+    expected = (
+        queried.EmptyQueryResultError if queried.name == "memstore" else queried.InvalidQueryError
+    )
+    with pytest.raises(expected):
+        queried.butler.query_datasets("calexp", where="exposure = 1")
+
+
+def test_a_summary_lists_what_a_collection_holds_now(collections: Side) -> None:
+    # daf_butler's summaries keep a dataset type once its datasets are gone.
+    butler = collections.butler
+    (ref,) = butler.query_datasets("calexp")
+    butler.registry.disassociate("tag", [ref])
+    butler.pruneDatasets([ref], purge=True, unstore=True)
+    kept = frozenset() if collections.name == "memstore" else {"calexp"}
+    for name in (RUN, "tag", "chain"):
+        assert butler.collections.get_info(name, include_summary=True).dataset_types == kept
+
+
+@pytest.mark.parametrize(
+    ("where", "named"),
+    [
+        ("visit.region OVERLAPS POINT(1, 2)", "OVERLAPS operator"),
+        ("visit.timespan OVERLAPS (T'2020-01-01', T'2020-01-02')", "OVERLAPS operator"),
+        ("ingest_date > T'2020-01-01'", "time literal T'2020-01-01'"),
+        ("run = 'test_run'", "dataset field 'run'"),
+        ("visit = NULL", "NULL constant"),
+        ("glob(instrument, 'D*')", "function call glob(...)"),
+    ],
+)
+def test_what_only_daf_butler_supports(queried: Side, where: str, named: str) -> None:
+    butler = queried.butler
+    if queried.name == "memstore":
+        with pytest.raises(NotImplementedError, match=re.escape(named)):
+            butler.query_datasets("calexp", where=IN_CAM + where, explain=False)
+    else:
+        butler.query_datasets("calexp", where=IN_CAM + where, explain=False)
