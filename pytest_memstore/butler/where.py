@@ -36,6 +36,7 @@ from __future__ import annotations
 __all__ = ["WhereClause", "parse_where"]
 
 import operator
+import threading
 from collections.abc import Callable, Collection, Container, Hashable, Iterable, Mapping
 from typing import Any, NamedTuple, NoReturn
 
@@ -196,6 +197,7 @@ _Compiled = tuple[WhereClause, tuple[tuple[str, int], ...]]
 # few queries again and again, and parsing costs more than the query itself.
 _CACHE: dict[Hashable, _Compiled] = {}
 _CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()
 
 
 def _compiled(text: str, bind: Mapping[str, Any], dimensions: frozenset[str]) -> _Compiled:
@@ -207,9 +209,10 @@ def _compiled(text: str, bind: Mapping[str, Any], dimensions: frozenset[str]) ->
         return _compile(text, bind, dimensions)
     if found is None:
         found = _compile(text, bind, dimensions)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[key] = found
+        with _CACHE_LOCK:
+            if len(_CACHE) >= _CACHE_SIZE:
+                del _CACHE[next(iter(_CACHE))]  # the oldest
+            _CACHE[key] = found
     return found
 
 
