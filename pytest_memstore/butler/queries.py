@@ -13,7 +13,7 @@ from ..core.model import DataId, DataIdValue, DatasetRef, DatasetType
 from .arguments import ButlerArguments
 from .errors import EmptyQueryResultError, InvalidQueryError, MissingDatasetTypeError
 from .expressions import is_glob
-from .where import parse_where
+from .where import WhereClause, parse_where
 
 _log = logging.getLogger(__name__)
 
@@ -21,6 +21,14 @@ _log = logging.getLogger(__name__)
 def _data_id_value(name: str, ref: DatasetRef) -> DataIdValue:
     """Return the sort key of ``ref`` for dimension ``name``."""
     return ref.dataId[name]
+
+
+def _matches(constraints: Mapping[str, Any], clause: WhereClause, key: DataId) -> bool:
+    """Return whether a data ID has the constrained values and satisfies ``clause``."""
+    for name, value in constraints.items():
+        if key[name] != value:
+            return False
+    return clause(key)
 
 
 def _anything(dataId: DataId) -> bool:
@@ -126,18 +134,10 @@ class ButlerQueries(ButlerArguments):
         absent = sorted(clause.absent.union(constraints).difference(datasetType.dimensions))
         if absent:
             registry.search_path(names)  # the collections must exist all the same
-            refs = []
+            refs: list[DatasetRef] = []
         else:
-
-            def matches(key: DataId) -> bool:
-                for name, value in constraints.items():
-                    if key[name] != value:
-                        return False
-                return clause(key)
-
-            refs = registry.query(
-                datasetType.name, names, find_first=find_first, predicate=matches
-            )
+            matches = partial(_matches, constraints, clause)
+            refs = registry.query(datasetType.name, names, find_first=find_first, predicate=matches)
         if refs and refs[0].datasetType.storageClass != datasetType.storageClass:
             refs = [ref.overrideStorageClass(datasetType.storageClass) for ref in refs]
         for name, descending in reversed(order):
@@ -152,14 +152,8 @@ class ButlerQueries(ButlerArguments):
                     )
                 refs = refs[: abs(limit)]
         if explain and not refs:
-            if absent:
-                raise EmptyQueryResultError([
-                    f"The query names dimension(s) {absent} that dataset type "
-                    f"{datasetType.name!r} lacks ({sorted(datasetType.dimensions)}); "
-                    "InMemoryButler has no dimension records to join, so nothing matches."
-                ])
             raise EmptyQueryResultError(
-                self._explain(datasetType.name, names, constraints, where, bind)
+                self._explain(datasetType, names, constraints, where, bind, absent)
             )
         return refs
 
@@ -211,12 +205,20 @@ class ButlerQueries(ButlerArguments):
 
     def _explain(
         self,
-        name: str,
+        datasetType: DatasetType,
         names: tuple[str, ...],
         constraints: Mapping[str, Any],
         where: str,
         bind: Mapping[str, Any] | None,
+        absent: list[str],
     ) -> list[str]:
+        name = datasetType.name
+        if absent:
+            return [
+                f"The query names dimension(s) {absent} that dataset type {name!r} lacks "
+                f"({sorted(datasetType.dimensions)}); InMemoryButler has no dimension records "
+                "to join, so nothing matches."
+            ]
         every = self.registry_state.query(name, names, find_first=False, predicate=_anything)
         if not every:
             return [f"No datasets of type {name!r} in collections {list(names)}."]
