@@ -74,14 +74,7 @@ class ButlerCollections:
     ) -> None:
         """Add children at the end of a chain (moving those already in it).
 
-        Raises
-        ------
-        MissingCollectionError
-            A collection does not exist.
-        CollectionTypeError
-            The parent is not a chain.
-        CollectionCycleError
-            The chain would contain itself.
+        Raises what `redefine_chain` raises.
         """
         self._registry.edit_chain(parent_collection_name, child_collection_names, "extend")
 
@@ -90,14 +83,7 @@ class ButlerCollections:
     ) -> None:
         """Add children at the start of a chain (moving those already in it).
 
-        Raises
-        ------
-        MissingCollectionError
-            A collection does not exist.
-        CollectionTypeError
-            The parent is not a chain.
-        CollectionCycleError
-            The chain would contain itself.
+        Raises what `redefine_chain` raises.
         """
         self._registry.edit_chain(parent_collection_name, child_collection_names, "prepend")
 
@@ -106,12 +92,7 @@ class ButlerCollections:
     ) -> None:
         """Take children out of a chain (those it does not list are no error).
 
-        Raises
-        ------
-        MissingCollectionError
-            A collection does not exist.
-        CollectionTypeError
-            The parent is not a chain.
+        Raises what `redefine_chain` raises, but for `CollectionCycleError`.
         """
         self._registry.edit_chain(parent_collection_name, child_collection_names, "remove")
 

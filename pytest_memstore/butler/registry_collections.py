@@ -118,16 +118,8 @@ class RegistryCollections(RegistryTables):
         """Add children at the start or the end of chain ``parent``, or take them out.
 
         Children added that the chain already lists move to their new place;
-        children taken out that it does not list are no error.
-
-        Raises
-        ------
-        MissingCollectionError
-            The parent or a child does not exist.
-        CollectionTypeError
-            The parent is not a chain.
-        CollectionCycleError
-            The chain would contain itself.
+        children taken out that it does not list are no error. Raises what
+        `set_chain` raises.
         """
         names = collection_names(children, "Chain children")
         with self._lock:  # one change: no other thread's edit in between
