@@ -341,13 +341,13 @@ def test_a_dimension_with_records_only_in_daf_butler(queried: Side) -> None:
     # joins them; InMemoryButler has no dimension records, so finds nothing.
     where = IN_CAM + "detector = 1"
     refs = queried.butler.query_datasets("calexp", where=where, explain=False)
-    assert visits(queried, refs) == ([] if queried.name == "memstore" else [42, 43, 44])
+    ours = queried.name.startswith("memstore")  # daf_butler mode does not join records yet
+    assert visits(queried, refs) == ([] if ours else [42, 43, 44])
 
 
 def test_no_governor_rule_for_a_dimension_without_records(queried: Side) -> None:
-    expected = (
-        queried.EmptyQueryResultError if queried.name == "memstore" else queried.InvalidQueryError
-    )
+    ours = queried.name.startswith("memstore")
+    expected = queried.EmptyQueryResultError if ours else queried.InvalidQueryError
     with pytest.raises(expected):
         queried.butler.query_datasets("calexp", where="exposure = 1")
 
@@ -358,7 +358,7 @@ def test_a_summary_lists_what_a_collection_holds_now(collections: Side) -> None:
     (ref,) = butler.query_datasets("calexp")
     butler.registry.disassociate("tag", [ref])
     butler.pruneDatasets([ref], purge=True, unstore=True)
-    kept = frozenset() if collections.name == "memstore" else {"calexp"}
+    kept = frozenset() if collections.name.startswith("memstore") else {"calexp"}
     for name in (RUN, "tag", "chain"):
         assert butler.collections.get_info(name, include_summary=True).dataset_types == kept
 
@@ -376,7 +376,7 @@ def test_a_summary_lists_what_a_collection_holds_now(collections: Side) -> None:
 )
 def test_what_only_daf_butler_supports(queried: Side, where: str, named: str) -> None:
     butler = queried.butler
-    if queried.name == "memstore":
+    if queried.name.startswith("memstore"):
         with pytest.raises(NotImplementedError, match=re.escape(named)):
             butler.query_datasets("calexp", where=IN_CAM + where, explain=False)
     else:
