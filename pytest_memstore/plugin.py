@@ -142,7 +142,7 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
     config.addinivalue_line(
         "markers",
         "memstore(name=None, constraints=None, copy_on_put=False, copy_on_get=False, "
-        "detect_mutation=False, run='memstore', collections=None, universe='none'): options "
+        "detect_mutation=False, run='memstore', collections=None, universe=None): options "
         "for the datastore the memstore fixture builds and the butler memstore_butler builds "
         "(and defaults for their factories); "
         "run, collections and universe are the butler's",

@@ -44,7 +44,7 @@ for _name in pytest_memstore.__all__:
 # So too daf_butler's test helpers and our switch, when daf_butler is installed:
 # some of the extension modules under them cannot be loaded twice in a process.
 with contextlib.suppress(ImportError):
-    import pytest_memstore.daf.switch  # noqa: F401
+    import pytest_memstore.daf.switch
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]

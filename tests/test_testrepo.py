@@ -95,6 +95,8 @@ def test_add_data_id_value_fills_in_related_values(helpers: Helpers) -> None:
     expanded = repo.registry.expandDataId(instrument="Cam", visit=7)
     assert expanded.records["visit"].physical_filter == expanded["physical_filter"]
     assert expanded.records["physical_filter"].band == expanded["band"]
+    helpers.addDataIdValue(repo, "visit", 9)  # reuses the band and physical filter made for 7
+    assert len(list(repo.registry.queryDimensionRecords("physical_filter"))) == 1
     helpers.addDataIdValue(repo, "physical_filter", "k2020", band="k")
     helpers.addDataIdValue(repo, "visit", 8, physical_filter="k2020")
     assert repo.registry.expandDataId(instrument="Cam", visit=8)["band"] == "k"

@@ -7,6 +7,9 @@ __all__ = ["DafCollections"]
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import lsst.daf.butler as daf_butler
+
+from ..butler.collection_info import CollectionInfo
 from ..butler.collection_type import CollectionType
 from ..butler.collections import ButlerCollections
 from .codec import DafCodec
@@ -58,6 +61,50 @@ class DafCollections:
         return self._plain.query(
             expression, self._codec.collection_type_in(collection_types), flatten_chains,
             include_chains,
+        )
+
+    @daf_errors
+    def get_info(
+        self, name: str, include_parents: bool = False, include_summary: bool = False
+    ) -> Any:
+        """Return a collection's information, as daf_butler's ``CollectionInfo``."""
+        return self._info_out(self._plain.get_info(name, include_parents, include_summary))
+
+    @daf_errors
+    def query_info(
+        self,
+        expression: str | Iterable[str],
+        collection_types: Any = None,
+        flatten_chains: bool = False,
+        include_chains: bool | None = None,
+        include_parents: bool = False,
+        include_summary: bool = False,
+        include_doc: bool = False,
+        summary_datasets: Iterable[Any] | None = None,
+    ) -> list[Any]:
+        """Return the information of the matching collections, as daf_butler's."""
+        if summary_datasets is not None:
+            summary_datasets = [getattr(d, "name", d) for d in summary_datasets]
+        found = self._plain.query_info(
+            expression,
+            self._codec.collection_type_in(collection_types),
+            flatten_chains,
+            include_chains,
+            include_parents,
+            include_summary,
+            include_doc,
+            summary_datasets,
+        )
+        return [self._info_out(info) for info in found]
+
+    def _info_out(self, info: CollectionInfo) -> Any:
+        return daf_butler.CollectionInfo(
+            name=info.name,
+            type=self._codec.collection_type_out(info.type),
+            doc=info.doc,
+            children=info.children,
+            parents=info.parents,
+            dataset_types=info.dataset_types,
         )
 
     def __getattr__(self, name: str) -> Any:

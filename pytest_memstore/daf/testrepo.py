@@ -230,6 +230,13 @@ def _existing_or_invented(
     records: Any, data_id: Mapping[str, Any], dimension: Any
 ) -> tuple[Any, bool]:
     """Return a value of ``dimension`` that agrees with ``data_id``: an existing one, or new."""
+    if not dimension.has_own_table:
+        # A value kept only in the records that imply it (a band, in physical filters').
+        for element in records.universe.elements:
+            if dimension.name in element.implied.names and element.has_own_table:
+                for record in records.records(element):
+                    return getattr(record, dimension.name), False
+        return _invented_value(dimension), True
     keys = [name for name in dimension.minimal_group.names if name in data_id]
     for record in records.records(dimension):
         if all(getattr(record, key, None) == data_id[key] for key in keys if key != dimension.name):
