@@ -18,6 +18,9 @@ class ``StructuredDataDict``):
 - **exists by data ID**: ``butler.exists("metric", dataId)`` only.
 - **query_datasets**: one ``query_datasets("metric", where="visit >= 0",
   limit=None)`` returning all ``--n`` refs, divided by ``--n``; butler only.
+- **where parsed**: `parse_where` of ``WHERE_TEXTS`` distinct expressions
+  with range literals, each new to the process (first time), then the same
+  ones again (from the cache); per expression, butler only.
 
 Every timed section runs with the garbage collector paused (`bench_ops.timed`).
 The rounds (``--rounds``, default 5) are interleaved: each round runs both
@@ -37,6 +40,7 @@ installed (``pip install -e .``)::
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import sys
 import time
@@ -53,6 +57,7 @@ from pytest_memstore import (
     InMemoryButler,
     InMemoryDatastore,
     default_storage_classes,
+    parse_where,
 )
 
 RUN = "bench"
@@ -75,8 +80,17 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("exists_ref", "exists by ref"),
     ("exists_data_id", "exists by data ID"),
     ("query", "query_datasets (per dataset)"),
+    ("where_first", "where parsed, first time"),
+    ("where_again", "where parsed again (cached)"),
 )
 """Result keys and the row labels of the table, in table order."""
+
+
+WHERE_TEXTS = 200
+"""How many expressions the where rows parse (fewer than the cache holds)."""
+
+_where_batches = itertools.count()
+"""Numbers the batches of expressions, so that each batch is new to the cache."""
 
 
 def dataset_type() -> DatasetType:
@@ -156,6 +170,23 @@ def butler_workload(objs: Sequence[Any], data_ids: Sequence[dict[str, Any]]) -> 
     )
     out["query"] = per_op(seconds, n)
     assert len(queried) == n, "butler: query_datasets missed datasets"
+
+    first = next(_where_batches) * WHERE_TEXTS
+    texts = [
+        f"instrument = 'DummyCam' AND visit IN ({i}..{i + 9}:3, {i + 20}) AND NOT visit = {i}"
+        for i in range(first, first + WHERE_TEXTS)
+    ]
+    dimensions = dataset_type().dimensions
+
+    def parse_all() -> list[Any]:
+        return [parse_where(text, dimensions=dimensions) for text in texts]
+
+    seconds, clauses = timed(parse_all)
+    out["where_first"] = per_op(seconds, WHERE_TEXTS)
+    seconds, again = timed(parse_all)
+    out["where_again"] = per_op(seconds, WHERE_TEXTS)
+    assert clauses[0]({"instrument": INSTRUMENT, "visit": first + 3}), "where: wrong clause"
+    assert again == clauses, "where: parsed again into another clause"
 
     fresh = InMemoryButler(run=RUN)
     fresh.registry.registerDatasetType(dataset_type())

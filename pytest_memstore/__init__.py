@@ -36,6 +36,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "datastore.uri": ("DatasetRefURIs", "MemoryURI"),
     "tools.store_tools": ("Fault", "LoggedOperation", "format_operation_log"),
     "butler.butler": ("InMemoryButler",),
+    "butler.collection_info": ("CollectionInfo",),
     "butler.collection_type": ("CollectionType",),
     "butler.collections": ("ButlerCollections",),
     "butler.deferred": ("DeferredDatasetHandle",),

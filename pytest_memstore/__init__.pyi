@@ -17,6 +17,7 @@ from .datastore.transaction import DatastoreTransaction as DatastoreTransaction
 from .datastore.uri import DatasetRefURIs as DatasetRefURIs, MemoryURI as MemoryURI
 from .tools.store_tools import Fault as Fault, LoggedOperation as LoggedOperation, format_operation_log as format_operation_log
 from .butler.butler import InMemoryButler as InMemoryButler
+from .butler.collection_info import CollectionInfo as CollectionInfo
 from .butler.collection_type import CollectionType as CollectionType
 from .butler.collections import ButlerCollections as ButlerCollections
 from .butler.deferred import DeferredDatasetHandle as DeferredDatasetHandle
@@ -35,6 +36,7 @@ __all__ = [
     "ButlerOptions",
     "ButlerRegistry",
     "CollectionCycleError",
+    "CollectionInfo",
     "CollectionType",
     "CollectionTypeError",
     "ConflictingDefinitionError",

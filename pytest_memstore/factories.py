@@ -40,6 +40,7 @@ class ButlerOptions(StoreOptions, total=False):
 
     run: str
     collections: str | Sequence[str]
+    universe: Any
 
 
 BUTLER_OPTIONS = ButlerOptions.__optional_keys__
@@ -71,6 +72,21 @@ def _check_run(value: Any) -> None:
         raise TypeError("must be a non-empty str (a run collection name), or None")
 
 
+UNIVERSES = ("none", "daf")
+"""The names ``universe`` takes: no universe (the standalone butler), daf_butler's default."""
+
+
+def _check_universe(value: Any) -> None:
+    if value is None or value in UNIVERSES:
+        return
+    if type(value).__name__ == "DimensionUniverse":
+        return
+    raise TypeError(
+        "must be 'none' (the standalone butler), 'daf' (daf_butler's default universe) or a "
+        "lsst.daf.butler.DimensionUniverse"
+    )
+
+
 def _check_collections(value: Any) -> None:
     if value is None or (isinstance(value, str) and value):
         return
@@ -90,6 +106,7 @@ _VALUE_CHECKS: dict[str, Callable[[Any], None]] = {
     "detect_mutation": _check_flag,
     "run": _check_run,
     "collections": _check_collections,
+    "universe": _check_universe,
 }
 """How each option's value is checked: by raising what is wrong with it."""
 assert set(_VALUE_CHECKS) == BUTLER_OPTIONS, "every option has a value check"

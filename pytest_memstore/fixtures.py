@@ -291,17 +291,16 @@ class SessionFixtures:
         test: _TestState,
         options: Mapping[str, Any],
         label: str,
+        storage_classes: StorageClassFactory | None = None,
     ) -> InMemoryDatastore:
         state = self.state
         if state.tracking:
             options = {**state.store_defaults, **options}
-        store = self._store_class(storageClasses=test.storage_classes, **options)
+        store = self._store_class(
+            storageClasses=storage_classes or test.storage_classes, **options
+        )
         if state.tracking or options.get("detect_mutation"):
-            usage = test.usage
-            if usage is None:
-                usage = test.usage = self._usage_class()
-                item.addfinalizer(lambda: _finish(state, item, usage))
-            usage.stores.append((options.get("name") or label, store))
+            self._usage(item, test).stores.append((options.get("name") or label, store))
         if item.config.hook.pytest_memstore_store_created.get_hookimpls():
             self._hooks(item).pytest_memstore_store_created(
                 store=store, request=_request_for_hook(request, "store_created")
@@ -319,6 +318,26 @@ class SessionFixtures:
         if hooks is None:
             hooks = self.hooks_by_parent[item.parent] = item.ihook
         return hooks
+
+    def _usage(self, item: pytest.Item, test: _TestState) -> TestUsage:
+        """Return the test's tracked stores, made (with the end-of-test checks) on first use."""
+        usage = test.usage
+        if usage is None:
+            state = self.state
+            usage = test.usage = self._usage_class()
+            item.addfinalizer(lambda: _finish(state, item, usage))
+        return usage
+
+    def track_test_repo_butler(self, butler: InMemoryButler) -> None:
+        """Count a test repository's store in the row of the test running now.
+
+        The store is shared by the repository's butlers, across tests: the
+        test is counted for what it does with it from now on.
+        """
+        item = self.item
+        if item is None or not self.state.tracking:
+            return
+        self._usage(item, self._test_state(item)).add_shared("test_repo", butler.datastore)
 
     # The classes the fixtures build, imported when the first is built: an
     # import statement in a function costs about a microsecond each time.
@@ -369,13 +388,35 @@ class SessionFixtures:
         label: str,
     ) -> InMemoryButler:
         store_options, butler_options = _split_options(options)
-        store = self._build_store(request, item, test, store_options, label)
-        butler = self._butler_class(
-            run=butler_options.get("run", _DEFAULT_RUN),
-            collections=butler_options.get("collections"),
-            datastore=store,
-            storageClasses=test.storage_classes,
-        )
+        universe = butler_options.get("universe") or self.state.butler_universe
+        if universe == "none":
+            store = self._build_store(request, item, test, store_options, label)
+            butler = self._butler_class(
+                run=butler_options.get("run", _DEFAULT_RUN),
+                collections=butler_options.get("collections"),
+                datastore=store,
+                storageClasses=test.storage_classes,
+            )
+        else:
+            # daf_butler mode: daf_butler's storage classes, one factory per process.
+            try:
+                from .daf.storage import DafStorageClasses
+            except ImportError as err:
+                pytest.fail(
+                    f"{item.nodeid}: a butler with universe={universe!r} needs lsst-daf-butler, "
+                    f"which could not be imported ({err})",
+                    pytrace=False,
+                )
+
+            store = self._build_store(
+                request, item, test, store_options, label, DafStorageClasses()
+            )
+            butler = self._butler_class(
+                run=butler_options.get("run", _DEFAULT_RUN),
+                collections=butler_options.get("collections"),
+                datastore=store,
+                universe=universe,
+            )
         if item.config.hook.pytest_memstore_butler_created.get_hookimpls():
             self._hooks(item).pytest_memstore_butler_created(
                 butler=butler, request=_request_for_hook(request, "butler_created")

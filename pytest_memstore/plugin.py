@@ -85,6 +85,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:  # noqa: D103
         default=None,
         help="error at teardown in tests that leave trash unemptied or an inconsistent store",
     )
+    group.addoption(
+        "--memstore-test-repo",
+        action="store_true",
+        dest="memstore_test_repo",
+        default=None,
+        help="make lsst.daf.butler.tests' makeTestRepo, makeTestCollection and the other "
+        "test-repository helpers in-memory ones for this session (needs lsst-daf-butler)",
+    )
+    parser.addini(
+        "memstore_test_repo",
+        type="bool",
+        default=False,
+        help="like --memstore-test-repo",
+    )
+    parser.addini(
+        "memstore_butler_universe",
+        default="none",
+        help="the butlers the fixtures build: none (standalone, our own classes) or daf "
+        "(daf_butler mode: daf_butler's objects, errors and default dimension universe)",
+    )
     parser.addini(
         "memstore_storage_classes",
         type="linelist",
@@ -122,10 +142,10 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
     config.addinivalue_line(
         "markers",
         "memstore(name=None, constraints=None, copy_on_put=False, copy_on_get=False, "
-        "detect_mutation=False, run='memstore', collections=None): options for the "
-        "datastore the memstore fixture builds and the butler memstore_butler builds (and "
-        "defaults for their factories); "
-        "run and collections are the butler's",
+        "detect_mutation=False, run='memstore', collections=None, universe=None): options "
+        "for the datastore the memstore fixture builds and the butler memstore_butler builds "
+        "(and defaults for their factories); "
+        "run, collections and universe are the butler's",
     )
     strict = _ini_flag(config, "memstore_strict")  # read even when the option wins: checked
     if config.getoption("memstore_strict"):
@@ -137,6 +157,7 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
         detect_mutation=_ini_flag(config, "memstore_detect_mutation"),
         repeated_get_threshold=_ini_count(config, "memstore_repeated_get_threshold"),
         log_size=_ini_count(config, "memstore_log_size"),
+        butler_universe=_ini_universe(config),
     )
     role = state.report_role(config)
     if role is not None:
@@ -147,6 +168,25 @@ def pytest_configure(config: pytest.Config) -> None:  # noqa: D103
         # Only then: a report hook costs every test something.
         config.pluginmanager.register(FailureLogs(fixtures), "memstore-failure-logs")
     _follow_assertion_verbosity(config)
+    test_repo = _ini_flag(config, "memstore_test_repo")
+    if config.getoption("memstore_test_repo"):
+        test_repo = True
+    if test_repo:
+        _switch_test_repo(config, fixtures)
+
+
+def _switch_test_repo(config: pytest.Config, fixtures: SessionFixtures) -> None:
+    """Put our test-repository helpers in place of daf_butler's until the session ends."""
+    try:
+        from .daf.switch import TestRepoSwitch
+    except ImportError as err:
+        raise pytest.UsageError(
+            "--memstore-test-repo (memstore_test_repo) needs lsst-daf-butler, which could not "
+            f"be imported ({err}); install it with: pip install 'pytest-memstore[butler]'"
+        ) from None
+    switch = TestRepoSwitch(on_butler=fixtures.track_test_repo_butler)
+    switch.install()
+    config.add_cleanup(switch.uninstall)
 
 
 def _follow_assertion_verbosity(config: pytest.Config) -> None:
@@ -179,6 +219,24 @@ def _ini_flag(config: pytest.Config, name: str) -> bool:
         raise pytest.UsageError(
             f"{name} must be true or false (or yes/no, on/off, 1/0, in any case); {err}"
         ) from None
+
+
+def _ini_universe(config: pytest.Config) -> str:
+    """Read ``memstore_butler_universe``: ``none`` or ``daf`` (which needs daf_butler)."""
+    value = str(config.getini("memstore_butler_universe")).strip().lower()
+    if value not in ("none", "daf"):
+        raise pytest.UsageError(
+            f"memstore_butler_universe must be none or daf; got {value!r}"
+        )
+    if value == "daf":
+        try:
+            from .daf import storage  # noqa: F401 - imports daf_butler
+        except ImportError as err:
+            raise pytest.UsageError(
+                f"memstore_butler_universe = daf needs lsst-daf-butler, which could not be "
+                f"imported ({err}); install it with: pip install 'pytest-memstore[butler]'"
+            ) from None
+    return value
 
 
 def _ini_count(config: pytest.Config, name: str) -> int:

@@ -59,6 +59,19 @@ REPORT_VERSION = 1
 BUSIEST_SHOWN = 10
 
 
+@attrs.frozen
+class _Baseline:
+    """A shared store's state when a test started using it."""
+
+    counts: Mapping[str, int]
+    records: int
+    trash: int
+    abandoned: int
+
+
+_NO_BASELINE = _Baseline({}, 0, 0, 0)
+
+
 @attrs.define
 class TestUsage:
     """The stores one test built, each with the name the report gives it.
@@ -74,6 +87,21 @@ class TestUsage:
     stores: list[tuple[str, InMemoryDatastore]] = attrs.Factory(list)
     failure_log: str = ""
     """The stores' operation logs, kept when the test fails at teardown."""
+    baselines: dict[int, _Baseline] = attrs.Factory(dict)
+    """For a store that outlives the test (shared by a test repository), its state when
+    the test started using it: the test is counted for what it did, not for what was there."""
+
+    def add_shared(self, label: str, store: InMemoryDatastore) -> None:
+        """Count a store that other tests use too, from its state now on (once per test)."""
+        if id(store) in self.baselines:
+            return
+        self.baselines[id(store)] = _Baseline(
+            store.counts.as_dict(),
+            len(store.records),
+            len(store.bridge.trashed_ids),
+            store.abandoned_transactions,
+        )
+        self.stores.append((label, store))
 
     def mutations(self) -> list[tuple[str, DatasetMutatedError]]:
         """Return each changed stored object's error, with the label of its store."""
@@ -104,10 +132,11 @@ class TestUsage:
         totals["stores"] = len(self.stores)
         problems = []
         for label, store in self.stores:
+            base = self.baselines.get(id(store), _NO_BASELINE)
             for key, value in store.counts.as_dict().items():
-                totals[key] += value
-            left_trash = len(store.bridge.trashed_ids)
-            totals["left_datasets"] += len(store.records)
+                totals[key] += value - base.counts.get(key, 0)
+            left_trash = max(0, len(store.bridge.trashed_ids) - base.trash)
+            totals["left_datasets"] += max(0, len(store.records) - base.records)
             totals["left_trash"] += left_trash
             if left_trash:
                 problems.append(
@@ -119,7 +148,7 @@ class TestUsage:
                 problems.append(
                     ("inconsistent", f"{label} is inconsistent: " + "; ".join(inconsistent))
                 )
-            problems.extend(_transaction_problems(label, store, nodeid))
+            problems.extend(_transaction_problems(label, store, nodeid, base.abandoned))
             problems.extend(_tool_problems(label, store, repeated_get_threshold))
         problems.extend(
             ("mutated", error.describe(label, with_id=False)) for label, error in mutations
@@ -131,11 +160,12 @@ _NEVER_EXITED = "entered with __enter__ and never exited"
 
 
 def _transaction_problems(
-    label: str, store: InMemoryDatastore, nodeid: str
+    label: str, store: InMemoryDatastore, nodeid: str, abandoned_before: int = 0
 ) -> list[tuple[str, str]]:
     """Return the transactions the test left open: those rolled back, those open still."""
     problems = []
-    closed, still_open = store.abandoned_transactions, store.open_transactions
+    closed = store.abandoned_transactions - abandoned_before
+    still_open = store.open_transactions
     if closed == 1:
         problems.append(
             f"a transaction of {nodeid} was left open (in a generator suspended inside it, or "

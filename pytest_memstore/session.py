@@ -59,6 +59,10 @@ class SessionState:
         The ini's ``memstore_repeated_get_threshold``; 0 is off.
     log_size : `int`
         The ini's ``memstore_log_size``: operations each fixture store logs.
+    butler_universe : `str`
+        The ini's ``memstore_butler_universe``: ``"none"`` (standalone
+        butlers) or ``"daf"`` (daf_butler mode), for butlers whose marker or
+        factory call names no ``universe``.
     report : `Report`
         The rows of the tests run in this process (and, in the xdist
         controller, those the workers sent).
@@ -75,6 +79,7 @@ class SessionState:
     detect_mutation: bool = False
     repeated_get_threshold: int = 0
     log_size: int = 0
+    butler_universe: str = "none"
     report: Report = attrs.Factory(Report)
     # Worked out once, from the above, for every store the fixtures build:
     # whether its test looks at it when it ends, and the tool options it gets.

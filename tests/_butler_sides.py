@@ -1,6 +1,9 @@
-"""The two butlers the differential tests run against, behind one interface.
+"""The butlers the differential tests run against, behind one interface.
 
-``memstore``: `pytest_memstore.InMemoryButler`. ``daf_butler``: a real
+``memstore``: `pytest_memstore.InMemoryButler`. ``memstore_daf``: the same
+in daf_butler mode (``universe="daf"``), built with
+`pytest_memstore.testrepo`'s helpers as the real one is built with
+daf_butler's; it needs the ``butler`` extra. ``daf_butler``: a real
 daf_butler Butler over an SQLite registry and daf_butler's own
 ``InMemoryDatastore``, made with ``makeTestRepo`` and ``makeTestCollection``
 from ``lsst.daf.butler.tests``; it needs the ``butler`` extra
@@ -170,6 +173,54 @@ class MemstoreSide(Side):
 
     def required(self, ref: Any) -> dict[str, Any]:
         return {key: ref.dataId[key] for key in ref.datasetType.dimensions}
+
+
+class MemstoreDafSide(Side):
+    """`pytest_memstore.InMemoryButler` in daf_butler mode, over the same records.
+
+    The exception classes, `CollectionType` and `DatasetExistence` are
+    daf_butler's: what this butler raises and returns must be theirs.
+    """
+
+    name = "memstore_daf"
+
+    def __init__(self) -> None:
+        import lsst.daf.butler as daf_butler
+        import lsst.daf.butler.registry as daf_registry
+        from lsst.daf.butler.tests import MetricsExample
+
+        from pytest_memstore.testrepo import addDataIdValue, makeTestCollection, makeTestRepo
+
+        self.module = daf_butler
+        for name in (*_ERROR_NAMES, "CollectionType", "DatasetExistence"):
+            setattr(self, name, getattr(daf_butler, name))
+        self.ConflictingDefinitionError = daf_registry.ConflictingDefinitionError
+        self.metrics_class = MetricsExample
+        register_daf_butler_storage_classes()
+        self.repo = makeTestRepo("unused")
+        addDataIdValue(self.repo, "instrument", INSTRUMENT)
+        for visit in VISITS:
+            addDataIdValue(self.repo, "visit", visit)
+        for detector in DETECTORS:
+            addDataIdValue(self.repo, "detector", detector)
+        self.butler = makeTestCollection(self.repo, RUN.removeprefix("test_"))
+
+    def dataset_type(self, name: str, dimensions: Iterable[str], storageClass: str) -> Any:
+        return self.module.DatasetType(
+            name, set(dimensions), storageClass, universe=self.butler.dimensions
+        )
+
+    def required(self, ref: Any) -> dict[str, Any]:
+        return dict(ref.dataId.required)
+
+
+def register_daf_butler_storage_classes() -> None:
+    """Add the differential tests' storage classes to daf_butler's process-wide factory."""
+    from lsst.daf.butler import StorageClassFactory
+
+    factory = StorageClassFactory()
+    if "TupleList" not in factory:
+        factory.addFromConfig(DAF_BUTLER_STORAGE_CLASSES)
 
 
 def make_daf_butler_template(root: Path) -> Path:

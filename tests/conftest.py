@@ -20,8 +20,18 @@ from pytest_memstore import (
     StorageClassFactory,
     default_storage_classes,
 )
-from tests._butler_sides import DafButlerSide, MemstoreSide, Side, make_daf_butler_template
+from tests._butler_sides import (
+    DafButlerSide,
+    MemstoreDafSide,
+    MemstoreSide,
+    Side,
+    make_daf_butler_template,
+)
 from tests._helpers import MakeRef
+
+# Other projects' test files, copied unchanged: they run only in pytest runs of their own
+# (tests/upstream/README.md), never in this suite's.
+collect_ignore = ["upstream"]
 
 
 @pytest.fixture
@@ -91,11 +101,15 @@ def daf_butler_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_daf_butler_template(tmp_path_factory.mktemp("daf_butler_template"))
 
 
-@pytest.fixture(params=["memstore", "daf_butler"])
+@pytest.fixture(params=["memstore", "memstore_daf", "daf_butler"])
 def side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
-    """The butler of a differential test: ours, then daf_butler's real one."""
+    """The butler of a differential test: ours, ours in daf_butler mode, daf_butler's."""
     if request.param == "memstore":
         yield MemstoreSide()
+        return
+    if request.param == "memstore_daf":
+        pytest.importorskip("lsst.daf.butler")
+        yield MemstoreDafSide()
         return
     template = request.getfixturevalue("daf_butler_template")
     daf_side = DafButlerSide(template, tmp_path / "repo")

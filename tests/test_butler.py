@@ -424,8 +424,8 @@ def test_query_unsupported_where_names_the_part(queried: InMemoryButler) -> None
 
 
 def test_query_constraint_on_a_non_dimension(queried: InMemoryButler) -> None:
-    with pytest.raises(InvalidQueryError, match=r"\['band'\] are not dimensions"):
-        queried.query_datasets("calexp", band="r")
+    with pytest.raises(InvalidQueryError, match=r"\['colour'\] are not dimensions"):
+        queried.query_datasets("calexp", colour="r")
     with pytest.raises(TypeError, match="data_id must be a mapping"):
         queried.query_datasets("calexp", data_id=42)  # type: ignore[arg-type]
 

@@ -23,6 +23,7 @@ so they are left out of the comparison.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
@@ -40,6 +41,10 @@ import pytest_memstore
 # exceptions of new classes that the names cached here no longer catch.
 for _name in pytest_memstore.__all__:
     getattr(pytest_memstore, _name)
+# So too daf_butler's test helpers and our switch, when daf_butler is installed:
+# some of the extension modules under them cannot be loaded twice in a process.
+with contextlib.suppress(ImportError):
+    import pytest_memstore.daf.switch
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("**/*.md"))]

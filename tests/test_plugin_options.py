@@ -45,8 +45,8 @@ def test_marker_is_registered(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "@pytest.mark.memstore(name=None, constraints=None, copy_on_put=False, "
-            "copy_on_get=False, detect_mutation=False, run='memstore', collections=None): "
-            "options for the "
+            "copy_on_get=False, detect_mutation=False, run='memstore', collections=None, "
+            "universe=None): options for the "
             "datastore the memstore fixture builds and the butler memstore_butler builds*",
         ]
     )
@@ -109,7 +109,7 @@ def test_unknown_marker_key_is_a_usage_error_naming_it(pytester: pytest.Pytester
         [
             "ERROR: test_misspelt.py::test_misspelt: @pytest.mark.memstore: unknown option(s) "
             "[[]'copy_on_gett'[]]; valid options: [[]'collections', 'constraints', "
-            "'copy_on_get', 'copy_on_put', 'detect_mutation', 'name', 'run'[]]",
+            "'copy_on_get', 'copy_on_put', 'detect_mutation', 'name', 'run', 'universe'[]]",
         ]
     )
     result.stdout.no_fnmatch_line("*passed*")
@@ -147,7 +147,8 @@ def test_positional_marker_arguments_are_a_usage_error(pytester: pytest.Pytester
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         ["ERROR: *::test_positional: @pytest.mark.memstore takes keyword options only "
-         "(collections, constraints, copy_on_get, copy_on_put, detect_mutation, name, run); "
+         "(collections, constraints, copy_on_get, copy_on_put, detect_mutation, name, run, "
+         "universe); "
          "got positional ('scratch',)"]
     )
 

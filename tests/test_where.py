@@ -108,12 +108,18 @@ def test_bind_values(text: str, bind: dict[str, Any], expected: bool) -> None:
         ("visit - 1 = 41", "arithmetic operator '-'"),
         ("visit / 2 = 21", "arithmetic operator '/'"),
         ("visit % 2 = 0", "arithmetic operator '%'"),
-        ("visit IN (40..45)", "range literal 40..45"),
-        ("visit IN (40..45:5)", "range literal 40..45:5"),
         ("visit > T'2020-01-01'", "time literal T'2020-01-01'"),
         ("abs(visit) = 42", "function call abs(...)"),
-        ("visit OVERLAPS 3", "OVERLAPS"),
+        ("glob(instrument, 'D*')", "function call glob(...)"),
+        ("visit OVERLAPS 3", "OVERLAPS operator (region and timespan overlaps)"),
+        ("POINT(1, 2) OVERLAPS visit", "region function POINT(...)"),
         ("(visit, detector) = 1", "a tuple"),
+        ("visit = NULL", "NULL constant"),
+        ("visit IN (1, null)", "NULL constant"),
+        ("ingest_date > 1", "dataset field 'ingest_date'"),
+        ("run = 'r'", "dataset field 'run'"),
+        ("timespan = 1", "'timespan' (timespans)"),
+        ("region = 1", "'region' (regions)"),
     ],
 )
 def test_unsupported_parts_are_named(text: str, fragment: str) -> None:
@@ -121,6 +127,23 @@ def test_unsupported_parts_are_named(text: str, fragment: str) -> None:
         parse_where(text, dimensions=DIMENSIONS)
     assert fragment in str(caught.value)
     assert "position" in str(caught.value)
+
+
+def test_every_unsupported_part_is_named_with_its_position() -> None:
+    text = "visit.region OVERLAPS POINT(1, 2) AND visit.timespan OVERLAPS T'2020-01-01'"
+    with pytest.raises(NotImplementedError) as caught:
+        parse_where(text, dimensions=DIMENSIONS)
+    message = str(caught.value)
+    for part in (
+        "the qualified name 'visit.region' at position 0",
+        "the OVERLAPS operator (region and timespan overlaps) at position 13",
+        "the region function POINT(...) at position 22",
+        "the qualified name 'visit.timespan' at position 38",
+        "the OVERLAPS operator (region and timespan overlaps) at position 53",
+        "the time literal T'2020-01-01' (timespans) at position 62",
+    ):
+        assert part in message
+    assert "range literals" in message  # what is supported
 
 
 def test_unsupported_bind_value_is_named() -> None:
@@ -151,6 +174,17 @@ def test_unsupported_bind_value_is_named() -> None:
         ("visit = zz", "unrecognized identifier 'zz' at position 8"),
         ("band = 'r'", "unrecognized identifier 'band'"),
         ("visit = :missing", "bind name ':missing'"),
+        ("visit IN (5..1)", "the range literal 5..1 at position 10 stops before it starts"),
+        ("visit IN (1..10:0)", "has stride 0; a stride is a positive integer"),
+        ("visit IN (1..10:-2)", "has stride -2"),
+        ("visit IN (1..10:02)", "has stride 02"),
+        ("visit = 1..3", "the range literal 1..3 can only be used in IN (...), not with ="),
+        ("1..3 > visit", "can only be used in IN"),
+        ("1..3 IN (2)", "the range literal 1..3 cannot be tested for IN"),
+        ("visit IN (+1..3)", "a sign before the range literal 1..3"),
+        ("visit IN (1...3)", "unexpected character '.'"),
+        ("visit IN (1..)", "unexpected character '.'"),
+        ("visit IN (1.5..3)", "unexpected character '.'"),
     ],
 )
 def test_malformed_expressions(text: str, message: str) -> None:
@@ -158,6 +192,34 @@ def test_malformed_expressions(text: str, message: str) -> None:
         parse_where(text, dimensions=DIMENSIONS)
     assert message in str(caught.value)
     assert repr(text) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "visits"),
+    [
+        ("visit IN (2..4)", [2, 3, 4]),
+        ("visit IN (1..10:2)", [1, 3, 5, 7, 9]),
+        ("visit IN (2..10:4)", [2, 6, 10]),
+        ("visit IN (3..3)", [3]),
+        ("visit IN ( 2 .. 4 : 2 )", [2, 4]),
+        ("visit IN (-2..1)", [0, 1]),
+        ("visit IN (-3..5:2)", [1, 3, 5]),
+        ("visit IN (0, 4..5, 9)", [0, 4, 5, 9]),
+        ("visit IN (v, 7..8)", [1, 2, 7, 8]),
+        ("visit NOT IN (1..8)", [0, 9, 10]),
+        ("visit in (0..1) OR visit IN (9..20:5)", [0, 1, 9]),
+        ("NOT visit IN (0..9:3)", [1, 2, 4, 5, 7, 8, 10]),
+    ],
+)
+def test_range_literals(text: str, visits: list[int]) -> None:
+    clause = parse_where(text, bind={"v": [1, 2]}, dimensions=DIMENSIONS)
+    assert [v for v in range(11) if clause({**DATA_ID, "visit": v})] == visits
+
+
+def test_a_range_holds_integers_only() -> None:
+    clause = parse_where("instrument IN (1..3)", dimensions=DIMENSIONS)
+    with pytest.raises(InvalidQueryError, match="range literals hold integers"):
+        clause(DATA_ID)
 
 
 def test_list_bind_value_outside_in_is_an_error() -> None:
@@ -200,10 +262,20 @@ def _comparisons(draw: st.DrawFn) -> Expression:
     key = draw(st.sampled_from(_KEYS))
     value = draw(st.integers(-3, 3))
     if draw(st.booleans()):
-        values = draw(st.lists(st.integers(-3, 3), min_size=1, max_size=3))
+        values = draw(st.lists(st.integers(-3, 3), max_size=3))
+        items = [_literal(v) for v in values]
+        ranges = draw(st.lists(st.tuples(st.integers(-3, 3), st.integers(0, 4),
+                                         st.one_of(st.none(), st.integers(1, 3))), max_size=2))
+        for start, length, stride in ranges:
+            items.append(f"{start}..{start + length}" + ("" if stride is None else f":{stride}"))
+        members = set(values).union(
+            *(range(start, start + length + 1, stride or 1) for start, length, stride in ranges)
+        )
+        if not items:
+            items, members = ["0"], {0}
         negated = draw(st.booleans())
-        text = f"{key} {'NOT IN' if negated else 'IN'} ({', '.join(map(_literal, values))})"
-        return text, lambda d: (d[key] in values) is not negated
+        text = f"{key} {'NOT IN' if negated else 'IN'} ({', '.join(draw(st.permutations(items)))})"
+        return text, lambda d: (d[key] in members) is not negated
     symbol = draw(st.sampled_from(sorted(_OPERATORS)))
     compare = _OPERATORS[symbol]
     if draw(st.booleans()):
@@ -254,3 +326,70 @@ def test_any_text_parses_or_raises_a_clear_error(text: str) -> None:
     except InvalidQueryError:
         return
     assert result in (True, False)
+
+
+# -- dimensions the data IDs lack ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "exposure = 1",
+        "visit = 42 AND exposure = 1",
+        "visit = 42 OR exposure = 1",
+        "NOT exposure = 1",
+        "exposure IN (1..3)",
+        "exposure = visit",
+    ],
+)
+def test_another_dimension_matches_nothing(text: str) -> None:
+    clause = parse_where(text, dimensions=DIMENSIONS, other_dimensions={"exposure", "band"})
+    assert clause.absent == {"exposure"}
+    assert clause(DATA_ID) is False
+
+
+def test_an_identifier_that_is_no_dimension_is_still_an_error() -> None:
+    with pytest.raises(InvalidQueryError, match="unrecognized identifier 'zz' at position 30"):
+        parse_where("exposure = 1 AND visit = 1 OR zz = 2", dimensions=DIMENSIONS,
+                    other_dimensions={"exposure"})
+
+
+def test_a_bind_name_or_a_dimension_is_not_absent() -> None:
+    clause = parse_where("visit = exposure", bind={"exposure": 42}, dimensions=DIMENSIONS,
+                         other_dimensions={"exposure", "visit"})
+    assert clause.absent == frozenset()
+    assert clause(DATA_ID) is True
+
+
+# -- caching ---------------------------------------------------------------------
+
+
+def test_a_clause_without_bind_is_parsed_once() -> None:
+    first = parse_where("visit IN (1..50)", dimensions=DIMENSIONS)
+    assert parse_where("visit IN (1..50)", dimensions=set(DIMENSIONS)) is first
+    assert parse_where("visit IN (1..50)", dimensions={"visit"}) is not first
+    with_bind = parse_where("visit IN (1..50) AND visit = v", bind={"v": 3}, dimensions=DIMENSIONS)
+    assert not with_bind({**DATA_ID, "visit": 4})
+    assert parse_where("visit IN (1..50) AND visit = v", bind={"v": 4},
+                       dimensions=DIMENSIONS)({**DATA_ID, "visit": 4})
+
+
+def test_a_cached_clause_is_one_of_the_same_bind_values_and_types() -> None:
+    assert parse_where("visit = v", bind={"v": 1}, dimensions=DIMENSIONS)({"visit": 1})
+    with pytest.raises(NotImplementedError, match="bind value v=True"):
+        parse_where("visit = v", bind={"v": True}, dimensions=DIMENSIONS)
+    wanted = [1, 2]
+    assert parse_where("visit IN (v)", bind={"v": wanted}, dimensions=DIMENSIONS)({"visit": 2})
+    wanted.remove(2)
+    assert not parse_where("visit IN (v)", bind={"v": wanted}, dimensions=DIMENSIONS)({"visit": 2})
+    unhashable = {"v": [[1]]}
+    with pytest.raises(NotImplementedError, match="bind value v=\\[1\\]"):
+        parse_where("visit IN (v)", bind=unhashable, dimensions=DIMENSIONS)
+
+
+def test_errors_are_not_cached_away() -> None:
+    for _ in range(2):
+        with pytest.raises(InvalidQueryError, match="unrecognized identifier 'exposure'"):
+            parse_where("exposure = 1", dimensions=DIMENSIONS)
+    clause = parse_where("exposure = 1", dimensions=DIMENSIONS, other_dimensions={"exposure"})
+    assert clause.absent == {"exposure"}

@@ -22,7 +22,9 @@ from __future__ import annotations
 __all__ = ["InMemoryButler"]
 
 from collections.abc import Iterable
+from importlib import import_module
 from types import EllipsisType
+from typing import Any
 
 from ..core.storage_factory import StorageClassFactory
 from ..datastore.store import InMemoryDatastore
@@ -53,6 +55,12 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
         Resolves storage class names (in ``get(storageClass=...)`` and in
         dataset types given with a name); by default the datastore's
         factory, else `default_storage_classes`.
+    universe : `lsst.daf.butler.DimensionUniverse` or ``"daf"``, optional
+        Build a butler in daf_butler mode instead (daf_butler's default
+        universe for ``"daf"``): it takes and returns daf_butler's own
+        objects, raises daf_butler's exceptions and checks data IDs against
+        dimension records. Needs ``lsst-daf-butler``; `None` (the default)
+        builds the standalone butler, which imports no ``lsst`` module.
 
     Notes
     -----
@@ -62,6 +70,14 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
     several threads; a transaction belongs to the thread that opened it.
     """
 
+    def __new__(cls, *args: Any, universe: object = None, **kwargs: Any) -> InMemoryButler:
+        """Return a new butler: a daf_butler-mode one when given a ``universe``."""
+        if universe is not None and cls is InMemoryButler:
+            # The daf_butler room sits above this one and is the only part of
+            # the package that imports lsst: it is loaded by name, when asked.
+            cls = import_module("pytest_memstore.daf.butler").DafButler
+        return object.__new__(cls)
+
     def __init__(
         self,
         *,
@@ -69,6 +85,7 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
         collections: str | Iterable[str] | None = None,
         datastore: InMemoryDatastore | None = None,
         storageClasses: StorageClassFactory | None = None,
+        universe: object = None,
     ) -> None:
         if datastore is not None and not isinstance(datastore, InMemoryDatastore):
             raise TypeError(
@@ -160,7 +177,7 @@ class InMemoryButler(ButlerRemoval, ButlerReading, ButlerQueries):
         datastore, run and default collections; a butler does not change
         once built (`clone` makes another), so the twin answers as it would.
         """
-        twin = object.__new__(InMemoryButler)
+        twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
         twin._collections_view = twin._registry_view = None
         return twin

@@ -7,14 +7,12 @@ __all__ = ["ButlerCollections"]
 from collections.abc import Iterable, Sequence, Set
 from typing import TYPE_CHECKING
 
+from ..core.model import DatasetType
+from .collection_info import CollectionInfo
 from .collection_type import CollectionType
 
 if TYPE_CHECKING:
     from .butler import InMemoryButler
-
-
-def _children(names: str | Iterable[str]) -> list[str]:
-    return [names] if isinstance(names, str) else list(names)
 
 
 class ButlerCollections:
@@ -74,41 +72,105 @@ class ButlerCollections:
     def extend_chain(
         self, parent_collection_name: str, child_collection_names: str | Iterable[str]
     ) -> None:
-        """Add children at the end of a chain (moving those already in it)."""
-        self._add_to_chain(parent_collection_name, child_collection_names, at_start=False)
+        """Add children at the end of a chain (moving those already in it).
+
+        Raises what `redefine_chain` raises.
+        """
+        self._registry.edit_chain(parent_collection_name, child_collection_names, "extend")
 
     def prepend_chain(
         self, parent_collection_name: str, child_collection_names: str | Iterable[str]
     ) -> None:
-        """Add children at the start of a chain (moving those already in it)."""
-        self._add_to_chain(parent_collection_name, child_collection_names, at_start=True)
+        """Add children at the start of a chain (moving those already in it).
+
+        Raises what `redefine_chain` raises.
+        """
+        self._registry.edit_chain(parent_collection_name, child_collection_names, "prepend")
 
     def remove_from_chain(
         self, parent_collection_name: str, child_collection_names: str | Iterable[str]
     ) -> None:
-        """Take children out of a chain.
+        """Take children out of a chain (those it does not list are no error).
+
+        Raises what `redefine_chain` raises, but for `CollectionCycleError`.
+        """
+        self._registry.edit_chain(parent_collection_name, child_collection_names, "remove")
+
+    def get_info(
+        self, name: str, include_parents: bool = False, include_summary: bool = False
+    ) -> CollectionInfo:
+        """Return what there is to know about one collection.
+
+        Parameters
+        ----------
+        name : `str`
+            The collection (a name, not a wildcard).
+        include_parents : `bool`, optional
+            Fill in `CollectionInfo.parents`: the chains that list it.
+        include_summary : `bool`, optional
+            Fill in `CollectionInfo.dataset_types`: the dataset types it
+            holds datasets of.
 
         Raises
         ------
         MissingCollectionError
-            A collection does not exist.
-        CollectionTypeError
-            The parent is not a chain.
+            No such collection.
         """
-        removed = _children(child_collection_names)
-        for name in removed:
-            self._registry.get_collection_type(name)
-        kept = self._chain_without(parent_collection_name, removed)
-        self._registry.set_chain(parent_collection_name, kept)
+        return self._registry.collection_infos(
+            [name], include_parents=include_parents, include_summary=include_summary
+        )[0]
 
-    def _add_to_chain(self, parent: str, children: str | Iterable[str], *, at_start: bool) -> None:
-        added = _children(children)
-        kept = self._chain_without(parent, added)
-        self._registry.set_chain(parent, [*added, *kept] if at_start else [*kept, *added])
+    def query_info(
+        self,
+        expression: str | Iterable[str],
+        collection_types: Set[CollectionType] | CollectionType | None = None,
+        flatten_chains: bool = False,
+        include_chains: bool | None = None,
+        include_parents: bool = False,
+        include_summary: bool = False,
+        include_doc: bool = False,
+        summary_datasets: Iterable[DatasetType] | Iterable[str] | None = None,
+    ) -> Sequence[CollectionInfo]:
+        """Return a `CollectionInfo` of each collection an expression matches.
 
-    def _chain_without(self, parent: str, names: list[str]) -> list[str]:
-        """Return the children of chain ``parent`` that are not in ``names``."""
-        return [c for c in self._registry.get_chain(parent) if c not in names]
+        Parameters
+        ----------
+        expression : `str` or iterable of `str`
+            Names and wildcards (``*``, ``?``, ``[...]``), as for `query`.
+        collection_types, flatten_chains, include_chains
+            As for `query`.
+        include_parents : `bool`, optional
+            Fill in `CollectionInfo.parents`.
+        include_summary : `bool`, optional
+            Fill in `CollectionInfo.dataset_types`.
+        include_doc : `bool`, optional
+            Fill in `CollectionInfo.doc` (``""`` otherwise).
+        summary_datasets : iterable of `DatasetType` or `str`, optional
+            Only these dataset types in `CollectionInfo.dataset_types`.
+
+        Raises
+        ------
+        MissingCollectionError
+            A name without wildcards matches no collection.
+        """
+        names = self.query(
+            expression,
+            collection_types=collection_types,
+            flatten_chains=flatten_chains,
+            include_chains=include_chains,
+        )
+        wanted = None
+        if summary_datasets is not None:
+            wanted = [
+                item.name if isinstance(item, DatasetType) else item for item in summary_datasets
+            ]
+        return self._registry.collection_infos(
+            names,
+            include_doc=include_doc,
+            include_parents=include_parents,
+            include_summary=include_summary,
+            summary_datasets=wanted,
+        )
 
     def query(
         self,

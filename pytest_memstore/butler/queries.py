@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["ButlerQueries"]
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from functools import partial
 from typing import Any
 
@@ -13,7 +13,7 @@ from ..core.model import DataId, DataIdValue, DatasetRef, DatasetType
 from .arguments import ButlerArguments
 from .errors import EmptyQueryResultError, InvalidQueryError, MissingDatasetTypeError
 from .expressions import is_glob
-from .where import parse_where
+from .where import WhereClause, parse_where
 
 _log = logging.getLogger(__name__)
 
@@ -21,6 +21,14 @@ _log = logging.getLogger(__name__)
 def _data_id_value(name: str, ref: DatasetRef) -> DataIdValue:
     """Return the sort key of ``ref`` for dimension ``name``."""
     return ref.dataId[name]
+
+
+def _matches(constraints: Mapping[str, Any], clause: WhereClause, key: DataId) -> bool:
+    """Return whether a data ID has the constrained values and satisfies ``clause``."""
+    for name, value in constraints.items():
+        if key[name] != value:
+            return False
+    return clause(key)
 
 
 def _anything(dataId: DataId) -> bool:
@@ -62,6 +70,11 @@ class ButlerQueries(ButlerArguments):
         where : `str`, optional
             A boolean expression over the dimensions (see `parse_where` for
             the language).
+
+            A constraint or ``where`` naming a dimension the dataset type
+            lacks (one of daf_butler's default dimensions, or of another
+            registered dataset type) makes the result empty: daf_butler
+            would join that dimension's records, and there are none.
         bind : mapping, optional
             Values of the bind names in ``where``.
         with_dimension_records : `bool`, optional
@@ -84,7 +97,7 @@ class ButlerQueries(ButlerArguments):
         MissingCollectionError
             A collection named does not exist.
         InvalidQueryError
-            Malformed ``where``, a constraint on something that is not a
+            Malformed ``where``, a constraint on a name that is no
             dimension, or wildcards with ``find_first``.
         NotImplementedError
             ``where`` uses an unsupported part of daf_butler's language.
@@ -110,20 +123,21 @@ class ButlerQueries(ButlerArguments):
                     f"{list(names)})"
                 )
             names = tuple(registry.query_collections(names))
-        dimensions = datasetType.dimensions
-        constraints = dict(self._query_constraints(data_id, kwargs, datasetType))
-        clause = parse_where(where, bind=bind, dimensions=dimensions)
-        order = self._order_keys(order_by, datasetType)
-
-        def matches(key: DataId) -> bool:
-            for name, value in constraints.items():
-                if key[name] != value:
-                    return False
-            return clause(key)
-
-        refs = registry.query(
-            datasetType.name, names, find_first=find_first, predicate=matches
+        known = registry.known_dimensions
+        constraints = dict(self._query_constraints(data_id, kwargs, datasetType, known))
+        clause = parse_where(
+            where, bind=bind, dimensions=datasetType.dimensions, other_dimensions=known
         )
+        order = self._order_keys(order_by, datasetType)
+        # Dimensions the dataset type lacks: daf_butler joins their records,
+        # and there are none, so nothing matches.
+        absent = sorted(clause.absent.union(constraints).difference(datasetType.dimensions))
+        if absent:
+            registry.search_path(names)  # the collections must exist all the same
+            refs: list[DatasetRef] = []
+        else:
+            matches = partial(_matches, constraints, clause)
+            refs = registry.query(datasetType.name, names, find_first=find_first, predicate=matches)
         if refs and refs[0].datasetType.storageClass != datasetType.storageClass:
             refs = [ref.overrideStorageClass(datasetType.storageClass) for ref in refs]
         for name, descending in reversed(order):
@@ -139,13 +153,16 @@ class ButlerQueries(ButlerArguments):
                 refs = refs[: abs(limit)]
         if explain and not refs:
             raise EmptyQueryResultError(
-                self._explain(datasetType.name, names, constraints, where, bind)
+                self._explain(datasetType, names, constraints, where, bind, absent)
             )
         return refs
 
     @staticmethod
     def _query_constraints(
-        data_id: Mapping[str, Any] | None, kwargs: Mapping[str, Any], datasetType: DatasetType
+        data_id: Mapping[str, Any] | None,
+        kwargs: Mapping[str, Any],
+        datasetType: DatasetType,
+        known: Container[str],
     ) -> Mapping[str, Any]:
         if data_id is None:
             constraints: Mapping[str, Any] = kwargs
@@ -155,11 +172,13 @@ class ButlerQueries(ButlerArguments):
             raise TypeError(
                 f"data_id must be a mapping; got {type(data_id).__name__}: {data_id!r:.80}"
             )
-        unknown = sorted(set(constraints) - datasetType.dimensions)
+        unknown = sorted(
+            name for name in constraints if name not in datasetType.dimensions and name not in known
+        )
         if unknown:
             raise InvalidQueryError(
                 f"Data ID constraint(s) {unknown} are not dimensions of dataset type "
-                f"{datasetType.name!r} ({sorted(datasetType.dimensions)})"
+                f"{datasetType.name!r} ({sorted(datasetType.dimensions)}), nor of any other"
             )
         return constraints
 
@@ -186,12 +205,20 @@ class ButlerQueries(ButlerArguments):
 
     def _explain(
         self,
-        name: str,
+        datasetType: DatasetType,
         names: tuple[str, ...],
         constraints: Mapping[str, Any],
         where: str,
         bind: Mapping[str, Any] | None,
+        absent: list[str],
     ) -> list[str]:
+        name = datasetType.name
+        if absent:
+            return [
+                f"The query names dimension(s) {absent} that dataset type {name!r} lacks "
+                f"({sorted(datasetType.dimensions)}); InMemoryButler has no dimension records "
+                "to join, so nothing matches."
+            ]
         every = self.registry_state.query(name, names, find_first=False, predicate=_anything)
         if not every:
             return [f"No datasets of type {name!r} in collections {list(names)}."]

@@ -5,10 +5,12 @@ from __future__ import annotations
 __all__ = ["RegistryCollections"]
 
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from types import EllipsisType
+from typing import Literal
 
 from ..datastore.tables import open_transaction
+from .collection_info import CollectionInfo
 from .collection_type import CollectionType
 from .errors import CollectionCycleError
 from .expressions import collection_names, is_glob
@@ -108,6 +110,30 @@ class RegistryCollections(RegistryTables):
             previous = chain.children
             chain.children = names
             self._on_rollback("setCollectionChain", self._restore_chain, chain, names, previous)
+
+    def edit_chain(
+        self,
+        parent: str,
+        children: str | Iterable[str],
+        how: Literal["prepend", "extend", "remove"],
+    ) -> None:
+        """Add children at the start or the end of chain ``parent``, or take them out.
+
+        Children added that the chain already lists move to their new place;
+        children taken out that it does not list are no error. Raises what
+        `set_chain` raises.
+        """
+        names = collection_names(children, "Chain children")
+        with self._lock:  # one change: no other thread's edit in between
+            for name in names:
+                self._collection(name)
+            kept = [c for c in self._of_type(parent, CollectionType.CHAINED).children
+                    if c not in names]
+            if how == "prepend":
+                kept[:0] = names
+            elif how == "extend":
+                kept.extend(names)
+            self.set_chain(parent, kept)
 
     def _restore_chain(
         self, chain: CollectionRecord, names: tuple[str, ...], previous: tuple[str, ...]
@@ -215,37 +241,112 @@ class RegistryCollections(RegistryTables):
             types = frozenset({collection_types})
         else:
             types = frozenset(collection_types)
+        def wanted(collection: CollectionRecord) -> bool:
+            return collection.type in types and (
+                include_chains or collection.type is not CollectionType.CHAINED
+            )
+
+        # daf_butler's order: what the patterns match, in registration order
+        # (then the children of the chains they match, with flatten_chains);
+        # then each name, followed depth first by what it searches.
         with self._lock:
-            if expression is ...:
-                matched = list(self._collections.values())
-            else:
-                matched = []
-                for item in collection_names(expression, "A collection expression"):
-                    if is_glob(item):
-                        matched.extend(
-                            c for c in self._collections.values()
-                            if fnmatch.fnmatchcase(c.name, item)
-                        )
-                    else:
-                        matched.append(self._collection(item))
             found: dict[str, CollectionRecord] = {}
-            for collection in matched:
-                if collection.type is CollectionType.CHAINED:
-                    if include_chains:
-                        found.setdefault(collection.name, collection)
-                    if flatten_chains:
-                        for child in self._flatten(collection.children):
-                            found.setdefault(child.name, child)
-                else:
-                    found.setdefault(collection.name, collection)
-            result = []
-            for collection in found.values():
-                if collection.type not in types:
-                    continue
-                if dataset_type is not None and not self._holds(collection, dataset_type):
-                    continue
-                result.append(collection.name)
-            return result
+            if expression is ...:
+                found.update((c.name, c) for c in self._collections.values() if wanted(c))
+            else:
+                items = collection_names(expression, "A collection expression")
+                patterns = [item for item in items if is_glob(item)]
+                names = [item for item in items if not is_glob(item)]
+                for collection in self._collections.values():
+                    if any(fnmatch.fnmatchcase(collection.name, p) for p in patterns):
+                        if wanted(collection):
+                            found.setdefault(collection.name, collection)
+                        if flatten_chains and collection.type is CollectionType.CHAINED:
+                            names.extend(collection.children)
+                for name in names:
+                    for collection in self._depth_first(name, flatten_chains):
+                        if wanted(collection):
+                            found.setdefault(collection.name, collection)
+            return [
+                collection.name
+                for collection in found.values()
+                if dataset_type is None or self._holds(collection, dataset_type)
+            ]
+
+    def _depth_first(self, name: str, flatten_chains: bool) -> Iterator[CollectionRecord]:
+        """Yield collection ``name`` then, with ``flatten_chains``, what it searches."""
+        collection = self._collection(name)
+        yield collection
+        if flatten_chains and collection.type is CollectionType.CHAINED:
+            for child in collection.children:
+                yield from self._depth_first(child, flatten_chains)
+
+    def collection_infos(
+        self,
+        names: Iterable[str],
+        *,
+        include_doc: bool = True,
+        include_parents: bool = False,
+        include_summary: bool = False,
+        summary_datasets: Iterable[str] | None = None,
+    ) -> list[CollectionInfo]:
+        """Return a `CollectionInfo` of each collection ``names`` lists.
+
+        Parameters
+        ----------
+        names : iterable of `str`
+            The collections, by name (no wildcards).
+        include_doc : `bool`, optional
+            Give their documentation strings (otherwise ``""``).
+        include_parents : `bool`, optional
+            Give the chains that list each as a direct child.
+        include_summary : `bool`, optional
+            Give the dataset types of the datasets each holds (a chain: its
+            children, all the way down).
+        summary_datasets : iterable of `str`, optional
+            Only these dataset types in the summaries.
+
+        Raises
+        ------
+        MissingCollectionError
+            A collection does not exist.
+        """
+        wanted = None if summary_datasets is None else frozenset(summary_datasets)
+        with self._lock:
+            records = [self._collection(name) for name in names]
+            parents: dict[str, set[str]] | None = None
+            if include_parents:
+                parents = {record.name: set() for record in records}
+                for chain in self._collections.values():
+                    if chain.type is CollectionType.CHAINED:
+                        for child in chain.children:
+                            if child in parents:
+                                parents[child].add(chain.name)
+            return [
+                CollectionInfo(
+                    name=record.name,
+                    type=record.type,
+                    doc=(record.doc or "") if include_doc else "",
+                    children=record.children,
+                    parents=None if parents is None else frozenset(parents[record.name]),
+                    dataset_types=self._summary(record, wanted) if include_summary else None,
+                )
+                for record in records
+            ]
+
+    def _summary(
+        self, collection: CollectionRecord, wanted: frozenset[str] | None
+    ) -> frozenset[str]:
+        """Return the names of the dataset types a collection holds datasets of."""
+        holders = (
+            self._flatten(collection.children)
+            if collection.type is CollectionType.CHAINED
+            else [collection]
+        )
+        names = frozenset(
+            name for holder in holders for name, table in holder.datasets.items() if table
+        )
+        return names if wanted is None else names & wanted
 
     def _holds(self, collection: CollectionRecord, dataset_type: str) -> bool:
         if collection.type is CollectionType.CHAINED:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["DatasetTypeExpression", "RegistryDatasetTypes", "describe_dataset_type"]
+__all__ = [
+    "DatasetTypeExpression",
+    "KnownDimensions",
+    "RegistryDatasetTypes",
+    "describe_dataset_type",
+]
 
 import fnmatch
 from collections.abc import Iterable
@@ -14,6 +19,7 @@ from ..core.storage import StorageClass
 from ..datastore.tables import open_transaction
 from .errors import ConflictingDefinitionError, MissingDatasetTypeError
 from .registry_tables import RegistryTables
+from .universe import DEFAULT_UNIVERSE_DIMENSIONS
 
 DatasetTypeExpression: TypeAlias = str | DatasetType | Iterable[str | DatasetType] | EllipsisType
 """Dataset types by name, wildcard (``*``, ``?``, ``[...]``) or definition;
@@ -25,8 +31,35 @@ def describe_dataset_type(datasetType: DatasetType) -> str:
     return f"{datasetType.name}({sorted(datasetType.dimensions)}, {datasetType.storageClass.name})"
 
 
+class KnownDimensions:
+    """The names a registry takes as dimensions, as a container.
+
+    Those of daf_butler's default dimension universe, and the dimensions of
+    every registered dataset type; looked up when asked, so it follows the
+    registrations.
+    """
+
+    __slots__ = ("_registry",)
+
+    def __init__(self, registry: RegistryDatasetTypes) -> None:
+        self._registry = registry
+
+    def __contains__(self, name: object) -> bool:
+        return name in DEFAULT_UNIVERSE_DIMENSIONS or self._registry.has_dimension(name)
+
+
 class RegistryDatasetTypes(RegistryTables):
     """Register dataset types, look them up, resolve their storage classes."""
+
+    @property
+    def known_dimensions(self) -> KnownDimensions:
+        """The names taken as dimensions: daf_butler's default ones, and those registered."""
+        return KnownDimensions(self)
+
+    def has_dimension(self, name: object) -> bool:
+        """Return whether a registered dataset type has dimension ``name``."""
+        with self._lock:
+            return any(name in dt.dimensions for dt in self._dataset_types.values())
 
     def resolve_storage_class(self, storageClass: StorageClass | str) -> StorageClass:
         """Return ``storageClass``, looking a name up in `storageClasses`.

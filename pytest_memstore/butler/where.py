@@ -1,26 +1,34 @@
 """The ``where`` expressions of dataset queries: parsed, checked, compiled.
 
 The supported language is the part of daf_butler's query expressions that
-needs no dimension universe:
+needs no dimension records:
 
 - comparisons ``=``, ``!=``, ``<``, ``<=``, ``>``, ``>=`` between data ID
   keys, literals and bind names;
 - ``key IN (value, ...)`` and ``key NOT IN (...)``, whose values are
-  literals or bind names (a bind name whose value is a list, tuple or set
-  stands for its items);
+  literals, bind names (a bind name whose value is a list, tuple or set
+  stands for its items) and range literals ``start..stop`` or
+  ``start..stop:stride`` (integers from ``start`` to ``stop``, both
+  included, ``stride`` apart; ``stride`` defaults to 1);
 - ``AND``, ``OR``, ``NOT`` (keywords in any case) and parentheses;
 - integer, decimal and exponent number literals, an optional sign before a
   number, and single-quoted string literals (``'DummyCam'``);
 - bind names, bare (``visit = v``) or with a colon (``visit = :v``).
 
-An identifier is a bind name when ``bind`` has it, otherwise it must be a
-dimension of the dataset type queried.
+An identifier is a bind name when ``bind`` has it, otherwise a dimension of
+the dataset type queried. One of ``other_dimensions`` (a dimension the
+dataset type lacks) makes the expression match nothing: daf_butler would
+join that dimension's records, and there are none here.
 
 What daf_butler accepts and this does not (qualified names such as
-``visit.day_obs``, arithmetic, range literals ``1..5``, time literals
-``T'...'``, function calls, ``OVERLAPS``, tuples) raises `NotImplementedError`
-naming the unsupported part and where it is; anything malformed raises
-`InvalidQueryError` saying what was expected where.
+``visit.day_obs``, arithmetic, time literals ``T'...'``, function calls,
+``OVERLAPS``, tuples, ``NULL``, dataset fields such as ``ingest_date``)
+raises `NotImplementedError` naming the unsupported parts and where they
+are; anything malformed raises `InvalidQueryError` saying what was expected
+where.
+
+Parsing is cached: the same expression, with the same bind values, over the
+same dimensions, is parsed once.
 """
 
 from __future__ import annotations
@@ -28,15 +36,15 @@ from __future__ import annotations
 __all__ = ["WhereClause", "parse_where"]
 
 import operator
-import re
-from collections.abc import Callable, Collection, Iterable, Mapping
+import threading
+from collections.abc import Callable, Collection, Container, Hashable, Iterable, Mapping
 from typing import Any, NamedTuple, NoReturn
 
 from .errors import InvalidQueryError
+from .where_tokens import RangeLiteral, Token, tokenize, unsupported
 
 _Predicate = Callable[[Mapping[str, Any]], bool]
 
-_KEYWORDS = frozenset({"AND", "OR", "NOT", "IN"})
 _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "=": operator.eq,
     "!=": operator.ne,
@@ -46,30 +54,17 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
 }
 
-_TOKEN = re.compile(
-    r"""
-    (?P<space>\s+)
-    | (?P<time>T'[^']*')
-    | (?P<range>\d+\s*\.\.\s*\d+(?:\s*:\s*\d+)?)
-    | (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)
-    | (?P<string>'[^']*')
-    | (?P<qualified>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)
-    | (?P<name>[A-Za-z_]\w*)
-    | (?P<bind>:[A-Za-z_]\w*)
-    | (?P<op><=|>=|!=|=|<|>)
-    | (?P<arith>[-+*/%])
-    | (?P<lparen>\()
-    | (?P<rparen>\))
-    | (?P<comma>,)
-    """,
-    re.VERBOSE,
-)
-
-
-class _Token(NamedTuple):
-    kind: str
-    text: str
-    position: int
+# Names daf_butler gives a meaning of its own when they are neither a bind
+# name nor a dimension, keyed by their lower case.
+_SPECIAL_NAMES = {
+    "null": "the NULL constant",
+    "ingest_date": "the dataset field 'ingest_date'",
+    "dataset_id": "the dataset field 'dataset_id'",
+    "run": "the dataset field 'run'",
+    "collection": "the dataset field 'collection'",
+    "timespan": "the field 'timespan' (timespans)",
+    "region": "the field 'region' (regions)",
+}
 
 
 class _Literal(NamedTuple):
@@ -94,20 +89,31 @@ class WhereClause:
         Returns whether a data ID (a mapping) satisfies the expression.
     keys : `frozenset` [`str`]
         The data ID keys the expression reads.
+    absent : `frozenset` [`str`], optional
+        The dimensions the expression names that the data IDs queried lack;
+        when there are any, nothing matches.
 
     Raises
     ------
     InvalidQueryError
         When called: a data ID value and the value it is compared with have
-        types that do not compare (a number and a string).
+        types that do not compare (a number and a string, or a string and a
+        range).
     """
 
-    __slots__ = ("keys", "predicate", "text")
+    __slots__ = ("absent", "keys", "predicate", "text")
 
-    def __init__(self, text: str, predicate: _Predicate, keys: frozenset[str]) -> None:
+    def __init__(
+        self,
+        text: str,
+        predicate: _Predicate,
+        keys: frozenset[str],
+        absent: frozenset[str] = frozenset(),
+    ) -> None:
         self.text = text
         self.predicate = predicate
         self.keys = keys
+        self.absent = absent
 
     def __call__(self, dataId: Mapping[str, Any]) -> bool:
         """Return whether ``dataId`` satisfies the expression."""
@@ -121,11 +127,16 @@ def _always(dataId: Mapping[str, Any]) -> bool:
     return True
 
 
+def _never(dataId: Mapping[str, Any]) -> bool:
+    return False
+
+
 def parse_where(
     text: str,
     *,
     bind: Mapping[str, Any] | None = None,
     dimensions: Collection[str],
+    other_dimensions: Container[str] = frozenset(),
 ) -> WhereClause:
     """Parse and check a ``where`` expression.
 
@@ -136,8 +147,12 @@ def parse_where(
     bind : mapping, optional
         Values of the bind names the expression uses.
     dimensions : collection of `str`
-        The data ID keys the expression may name (the dimensions of the
+        The data ID keys the expression may compare (the dimensions of the
         dataset type queried).
+    other_dimensions : container of `str`, optional
+        Further names the expression may use as dimensions; naming one
+        makes the clause match nothing (its `~WhereClause.absent` says
+        which).
 
     Returns
     -------
@@ -148,11 +163,11 @@ def parse_where(
     ------
     InvalidQueryError
         The expression is malformed, names an identifier that is neither a
-        bind name nor a dimension, or uses a bind value where it cannot be
-        used.
+        bind name nor a dimension, uses a bind value where it cannot be
+        used, or has a range literal that is empty or has a stride below 1.
     NotImplementedError
-        The expression uses a part of daf_butler's language this does not
-        support; the message names it and its position.
+        The expression uses parts of daf_butler's language this does not
+        support; the message names them and their positions.
     TypeError
         ``text`` is not a `str` or ``bind`` is not a mapping.
     """
@@ -164,60 +179,60 @@ def parse_where(
         raise TypeError(f"bind must be a mapping of names to values; got {type(bind).__name__}")
     if not text.strip():
         return WhereClause(text, _always, frozenset())
-    parser = _Parser(text, _tokenize(text), bind, frozenset(dimensions))
-    predicate = parser.parse()
-    return WhereClause(text, predicate, frozenset(parser.keys))
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            character = text[position]
-            if character == '"':
-                raise InvalidQueryError(
-                    f"Cannot parse where {text!r}: a double quote at position {position}; "
-                    "string literals take single quotes ('DummyCam')"
-                )
-            if character == "'":
-                raise InvalidQueryError(
-                    f"Cannot parse where {text!r}: the string literal at position {position} "
-                    "is not closed"
-                )
+    clause, others = _compiled(text, bind, frozenset(dimensions))
+    if not others:
+        return clause
+    for name, position in others:
+        if name not in other_dimensions:
             raise InvalidQueryError(
-                f"Cannot parse where {text!r}: unexpected character {character!r} at "
-                f"position {position}"
+                f"where {text!r}: unrecognized identifier {name!r} at position {position}; it "
+                f"is neither a bind name nor a dimension ({sorted(dimensions)})"
             )
-        kind = match.lastgroup
-        assert kind is not None
-        if kind != "space":
-            value = match.group()
-            if kind == "name" and value.upper() in _KEYWORDS:
-                kind, value = "keyword", value.upper()
-            elif kind == "name" and value.upper() == "OVERLAPS":
-                _unsupported(text, "the OVERLAPS operator", position)
-            elif kind == "time":
-                _unsupported(text, f"the time literal {value}", position)
-            elif kind == "range":
-                _unsupported(text, f"the range literal {value}", position)
-            elif kind == "qualified":
-                _unsupported(
-                    text, f"the qualified name {value!r} (only plain data ID keys)", position
-                )
-            tokens.append(_Token(kind, value, position))
-        position = match.end()
-    tokens.append(_Token("end", "", len(text)))
-    return tokens
+    return WhereClause(text, _never, clause.keys, frozenset(name for name, _ in others))
 
 
-def _unsupported(text: str, what: str, position: int) -> NoReturn:
-    raise NotImplementedError(
-        f"where {text!r} uses {what} at position {position}, which InMemoryButler does not "
-        "support; supported: comparisons, IN, AND, OR, NOT and parentheses over data ID keys, "
-        "literals and bind names"
-    )
+_Compiled = tuple[WhereClause, tuple[tuple[str, int], ...]]
+
+# Compiled clauses by text, dimensions and bind values: tests run the same
+# few queries again and again, and parsing costs more than the query itself.
+_CACHE: dict[Hashable, _Compiled] = {}
+_CACHE_SIZE = 512
+_CACHE_LOCK = threading.Lock()
+
+
+def _compiled(text: str, bind: Mapping[str, Any], dimensions: frozenset[str]) -> _Compiled:
+    """Return the clause of ``text`` and the other names it uses, with positions."""
+    try:
+        key = (text, dimensions, _bind_key(bind))
+        found = _CACHE.get(key)
+    except TypeError:  # an unhashable bind value: not cached
+        return _compile(text, bind, dimensions)
+    if found is None:
+        found = _compile(text, bind, dimensions)
+        with _CACHE_LOCK:
+            if len(_CACHE) >= _CACHE_SIZE:
+                del _CACHE[next(iter(_CACHE))]  # the oldest
+            _CACHE[key] = found
+    return found
+
+
+def _bind_key(bind: Mapping[str, Any]) -> Hashable:
+    """Return the bind values as a key: with their types, since ``True == 1``."""
+    items: list[tuple[str, type, Any]] = []
+    for name, value in bind.items():
+        if isinstance(value, (list, tuple)):
+            items.append((name, type(value), tuple((type(v), v) for v in value)))
+        elif isinstance(value, (set, frozenset)):
+            items.append((name, type(value), frozenset((type(v), v) for v in value)))
+        else:
+            items.append((name, type(value), value))
+    return frozenset(items)
+
+
+def _compile(text: str, bind: Mapping[str, Any], dimensions: frozenset[str]) -> _Compiled:
+    parser = _Parser(text, tokenize(text), bind, dimensions)
+    predicate = parser.parse()
+    return WhereClause(text, predicate, frozenset(parser.keys)), tuple(parser.others.items())
 
 
 class _Parser:
@@ -226,7 +241,7 @@ class _Parser:
     def __init__(
         self,
         text: str,
-        tokens: list[_Token],
+        tokens: tuple[Token, ...],
         bind: Mapping[str, Any],
         dimensions: frozenset[str],
     ) -> None:
@@ -236,14 +251,15 @@ class _Parser:
         self.bind = bind
         self.dimensions = dimensions
         self.keys: set[str] = set()
+        self.others: dict[str, int] = {}  # names neither bound nor dimensions: first position
 
     # -- token helpers ---------------------------------------------------
 
     @property
-    def current(self) -> _Token:
+    def current(self) -> Token:
         return self.tokens[self.index]
 
-    def advance(self) -> _Token:
+    def advance(self) -> Token:
         token = self.tokens[self.index]
         self.index += 1
         return token
@@ -252,15 +268,21 @@ class _Parser:
         token = self.current
         return token.kind == "keyword" and token.text == word
 
-    def fail(self, expected: str, token: _Token | None = None) -> NoReturn:
+    def unsupported(self, what: str, position: int) -> NoReturn:
+        unsupported(self.text, [f"{what} at position {position}"])
+
+    def fail(self, expected: str, token: Token | None = None) -> NoReturn:
         token = token or self.current
         found = "the end" if token.kind == "end" else repr(token.text)
         if token.kind == "arith":
-            _unsupported(self.text, f"the arithmetic operator {token.text!r}", token.position)
+            self.unsupported(f"the arithmetic operator {token.text!r}", token.position)
         raise InvalidQueryError(
             f"Cannot parse where {self.text!r}: expected {expected} at position "
             f"{token.position}, found {found}"
         )
+
+    def invalid(self, problem: str, token: Token) -> NoReturn:
+        raise InvalidQueryError(f"where {self.text!r}: {problem} (at position {token.position})")
 
     # -- grammar -----------------------------------------------------------
 
@@ -300,7 +322,7 @@ class _Parser:
             opening = self.advance()
             inner = self.disjunction()
             if self.current.kind == "comma":
-                _unsupported(self.text, "a tuple", opening.position)
+                self.unsupported("a tuple", opening.position)
             if self.current.kind != "rparen":
                 self.fail("')'")
             self.advance()
@@ -324,11 +346,14 @@ class _Parser:
                 self.fail("IN after NOT")
         if self.at_keyword("IN"):
             self.advance()
-            return self.membership(left, self.value_list(), negated, start)
+            if isinstance(left, _Literal) and isinstance(left.value, RangeLiteral):
+                self.invalid(f"the range literal {start.text} cannot be tested for IN", start)
+            values, ranges = self.value_list()
+            return self.membership(left, values, ranges, negated)
         if token.kind == "arith":
             self.fail("a comparison")
         if token.kind == "comma":
-            _unsupported(self.text, "a tuple", start.position)
+            self.unsupported("a tuple", start.position)
         raise InvalidQueryError(
             f"Cannot parse where {self.text!r}: {start.text!r} at position {start.position} is "
             "not a condition; compare it with =, !=, <, <=, >, >= or IN"
@@ -343,9 +368,14 @@ class _Parser:
                 self.advance()
                 number = _number(following.text)
                 return _Literal(-number if token.text == "-" else number)
+            if following.kind == "range":
+                self.invalid(f"a sign before the range literal {following.text}", token)
         if token.kind == "number":
             self.advance()
             return _Literal(_number(token.text))
+        if token.kind == "range":
+            self.advance()
+            return _Literal(token.value)
         if token.kind == "string":
             self.advance()
             return _Literal(token.text[1:-1])
@@ -354,21 +384,24 @@ class _Parser:
             return _Literal(self.bound(token.text[1:], token))
         if token.kind == "name":
             self.advance()
-            if self.current.kind == "lparen":
-                _unsupported(self.text, f"the function call {token.text}(...)", token.position)
-            if token.text in self.bind:
-                return _Literal(self.bound(token.text, token))
-            if token.text not in self.dimensions:
-                raise InvalidQueryError(
-                    f"where {self.text!r}: unrecognized identifier {token.text!r} at position "
-                    f"{token.position}; it is neither a bind name nor a dimension "
-                    f"({sorted(self.dimensions)})"
-                )
-            self.keys.add(token.text)
-            return _Key(token.text)
+            return self.identifier(token)
         self.fail("a data ID key, a literal or a bind name")
 
-    def bound(self, name: str, token: _Token) -> Any:
+    def identifier(self, token: Token) -> _Operand:
+        name = token.text
+        if name in self.bind:
+            return _Literal(self.bound(name, token))
+        if name in self.dimensions:
+            self.keys.add(name)
+            return _Key(name)
+        special = _SPECIAL_NAMES.get(name.lower())
+        if special is not None:
+            self.unsupported(special, token.position)
+        # Maybe a dimension the dataset type lacks; parse_where decides.
+        self.others.setdefault(name, token.position)
+        return _Key(name)
+
+    def bound(self, name: str, token: Token) -> Any:
         if name not in self.bind:  # only a ``:name`` gets here without a value
             raise InvalidQueryError(
                 f"where {self.text!r}: bind name ':{name}' at position {token.position} is not "
@@ -382,29 +415,32 @@ class _Parser:
         self.check_bound(name, value, token)
         return value
 
-    def check_bound(self, name: str, value: object, token: _Token) -> None:
+    def check_bound(self, name: str, value: object, token: Token) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            _unsupported(
-                self.text,
+            self.unsupported(
                 f"the bind value {name}={value!r} ({type(value).__name__}; only int, float "
                 "and str values, or lists of them, are supported)",
                 token.position,
             )
 
-    def value_list(self) -> list[Any]:
+    def value_list(self) -> tuple[list[Any], list[RangeLiteral]]:
+        """Parse ``( item, ... )`` after IN: the plain values, and the ranges."""
         if self.current.kind != "lparen":
             self.fail("'(' after IN")
         self.advance()
         values: list[Any] = []
+        ranges: list[RangeLiteral] = []
         while True:
             token = self.current
             operand = self.operand()
             if isinstance(operand, _Key):
                 raise InvalidQueryError(
-                    f"where {self.text!r}: IN takes literals and bind names; {token.text!r} at "
-                    f"position {token.position} is a data ID key"
+                    f"where {self.text!r}: IN takes literals, range literals and bind names; "
+                    f"{token.text!r} at position {token.position} is a data ID key"
                 )
-            if isinstance(operand.value, tuple):
+            if isinstance(operand.value, RangeLiteral):
+                ranges.append(operand.value)
+            elif isinstance(operand.value, tuple):
                 values.extend(operand.value)
             else:
                 values.append(operand.value)
@@ -414,18 +450,21 @@ class _Parser:
             if self.current.kind != "rparen":
                 self.fail("',' or ')' in the IN list")
             self.advance()
-            return values
+            return values, ranges
 
     # -- building predicates -------------------------------------------
 
     def comparison(
-        self, symbol: str, left: _Operand, right: _Operand, start: _Token
+        self, symbol: str, left: _Operand, right: _Operand, start: Token
     ) -> _Predicate:
         for side in (left, right):
             if isinstance(side, _Literal) and isinstance(side.value, tuple):
-                raise InvalidQueryError(
-                    f"where {self.text!r}: a bind value that is a list can only be used in IN "
-                    f"(near position {start.position})"
+                self.invalid("a bind value that is a list can only be used in IN", start)
+            if isinstance(side, _Literal) and isinstance(side.value, RangeLiteral):
+                self.invalid(
+                    f"the range literal {side.value} can only be used in IN (...), not with "
+                    f"{symbol}",
+                    start,
                 )
         compare = _COMPARISONS[symbol]
         text = self.text
@@ -444,21 +483,26 @@ class _Parser:
         return lambda dataId: _checked(compare, dataId[first], dataId[second], text, described)
 
     def membership(
-        self, left: _Operand, values: list[Any], negated: bool, start: _Token
+        self, left: _Operand, values: list[Any], ranges: list[RangeLiteral], negated: bool
     ) -> _Predicate:
         text = self.text
         described = f"{_describe(left)} {'NOT IN' if negated else 'IN'} (...)"
+
+        def found(value: Any) -> bool:
+            if any(_checked(operator.eq, value, v, text, described) for v in values):
+                return True
+            if ranges and _kind(value) != "number":
+                raise InvalidQueryError(
+                    f"where {text!r}: the types in {described} do not agree ({value!r} is a "
+                    f"{_kind(value)}, range literals hold integers)"
+                )
+            return any(value in each for each in ranges)
+
         if isinstance(left, _Literal):
-            found = any(_checked(operator.eq, left.value, v, text, described) for v in values)
-            return lambda dataId: found is not negated
+            result = found(left.value) is not negated
+            return lambda dataId: result
         key = left.name
-
-        def member(dataId: Mapping[str, Any]) -> bool:
-            value = dataId[key]
-            found = any(_checked(operator.eq, value, v, text, described) for v in values)
-            return found is not negated
-
-        return member
+        return lambda dataId: found(dataId[key]) is not negated
 
 
 def _number(text: str) -> int | float:

@@ -1,0 +1,246 @@
+"""Turning daf_butler's objects into ours at a butler's door, and ours into theirs.
+
+Inside, a daf_butler-mode butler keeps our model: a dataset type's
+dimensions are the required dimensions of daf_butler's
+`~lsst.daf.butler.DimensionGroup`, and a data ID holds the required and the
+implied values. Everything handed back is daf_butler's: refs with expanded
+data IDs, dataset types on the universe, collection types, existence flags.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DafCodec"]
+
+import contextlib
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import lsst.daf.butler as daf_butler
+from lsst.daf.butler import (
+    DataCoordinate,
+    DataIdValueError,
+    DimensionGroup,
+    DimensionNameError,
+    DimensionUniverse,
+)
+from lsst.daf.butler._collection_type import CollectionType as DafCollectionType
+from lsst.daf.butler._exceptions import DimensionValueError
+
+from ..butler.collection_type import CollectionType
+from ..butler.existence import DatasetExistence
+from ..core.model import DataId, DatasetRef, DatasetType
+from .records import DimensionRecords
+
+
+def _is_empty_collection(value: object) -> bool:
+    """Return whether ``value`` is an empty non-mapping container such as ``set()``."""
+    return not isinstance(value, (Mapping, str)) and hasattr(value, "__len__") and not value
+
+
+class DafCodec:
+    """The conversions of one repository (one universe, one set of records).
+
+    Parameters
+    ----------
+    universe : `lsst.daf.butler.DimensionUniverse`
+        The repository's dimensions.
+    records : `DimensionRecords`
+        Its dimension records.
+    """
+
+    def __init__(self, universe: DimensionUniverse, records: DimensionRecords) -> None:
+        self.universe = universe
+        self.records = records
+        self._groups: dict[frozenset[str], DimensionGroup] = {}
+        self._types_out: dict[DatasetType, daf_butler.DatasetType] = {}
+        self._types_in: dict[daf_butler.DatasetType, DatasetType] = {}
+        self._lock = threading.Lock()
+
+    # -- dimensions ----------------------------------------------------------
+
+    def group(self, dimensions: frozenset[str]) -> DimensionGroup:
+        """Return the universe's group for a set of dimension names."""
+        group = self._groups.get(dimensions)
+        if group is None:
+            try:
+                group = self.universe.conform(dimensions)
+            except KeyError as err:
+                raise DimensionNameError(str(err.args[0] if err.args else err)) from None
+            self._groups[dimensions] = group
+        return group
+
+    def dimension_names(self, dimensions: Iterable[str] | DimensionGroup) -> frozenset[str]:
+        """Return the required dimension names of a group or an iterable of names."""
+        if not isinstance(dimensions, DimensionGroup):
+            if isinstance(dimensions, str):
+                raise TypeError(f"dimensions must be an iterable of names, not {dimensions!r}")
+            names = [getattr(d, "name", d) for d in dimensions]
+            dimensions = self.group(frozenset(names))
+        return frozenset(dimensions.required)
+
+    # -- dataset types -------------------------------------------------------
+
+    def dataset_type_in(self, given: Any) -> Any:
+        """Return our dataset type for daf_butler's; pass anything else through."""
+        if not isinstance(given, daf_butler.DatasetType):
+            return given
+        ours = self._types_in.get(given)
+        if ours is None:
+            # daf_butler's storage class objects: the process-wide factory resolves them.
+            storageClass: Any = given.storageClass
+            parent: Any = given.parentStorageClass if given.isComponent() else None
+            ours = DatasetType(
+                given.name, given.dimensions.required, storageClass, parentStorageClass=parent
+            )
+            with self._lock:
+                self._types_in[given] = ours
+        return ours
+
+    def dataset_type_out(self, ours: DatasetType) -> daf_butler.DatasetType:
+        """Return daf_butler's dataset type for ours."""
+        theirs = self._types_out.get(ours)
+        if theirs is None:
+            parent = ours.parentStorageClass if ours.isComponent() else None
+            theirs = daf_butler.DatasetType(
+                ours.name,
+                self.group(ours.dimensions),
+                ours.storageClass_name,
+                parentStorageClass=None if parent is None else parent.name,
+                universe=self.universe,
+            )
+            with self._lock:
+                self._types_out[ours] = theirs
+        return theirs
+
+    # -- data IDs ------------------------------------------------------------
+
+    def data_id_in(
+        self,
+        dataId: Any,
+        kwargs: Mapping[str, Any],
+        datasetType: DatasetType,
+        *,
+        lookup: bool = False,
+    ) -> DataId:
+        """Return a checked data ID, with implied values, for a dataset type.
+
+        Parameters
+        ----------
+        dataId, kwargs
+            The caller's data ID and keyword values.
+        datasetType : `DatasetType`
+            Ours; its dimensions are the data ID's.
+        lookup : `bool`, optional
+            For a search (``get``, ``find_dataset``, ``exists``): a value
+            with no record gives the data ID as given, which no dataset has,
+            so that the search finds nothing, as daf_butler's does.
+
+        Raises
+        ------
+        DimensionValueError
+            A key is not a dimension.
+        DimensionNameError
+            A required dimension has no value.
+        DataIdValueError
+            A value has no dimension record (not for a ``lookup``).
+        """
+        given = self.mapping_in(dataId, kwargs)
+        group = self.group(datasetType.dimensions)
+        try:
+            values, _ = self.records.standardize(given, group)
+        except DataIdValueError:
+            if not lookup:
+                raise
+            values = {name: given[name] for name in group.required}
+        return DataId(values)
+
+    def mapping_in(self, dataId: Any, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        """Return a data ID argument and keyword values as one plain dict of dimension values.
+
+        Raises
+        ------
+        DimensionNameError
+            A key names no dimension of the universe.
+        """
+        if dataId is None or _is_empty_collection(dataId):
+            merged: dict[str, Any] = {}
+        elif isinstance(dataId, DataCoordinate):
+            merged = dict(dataId.mapping)
+        elif isinstance(dataId, Mapping):
+            merged = dict(dataId)
+        else:
+            raise TypeError(
+                f"A data ID must be a mapping or a DataCoordinate; got "
+                f"{type(dataId).__name__}: {dataId!r:.80}"
+            )
+        if kwargs:
+            merged.update(kwargs)
+        names = self.universe.dimensions.names
+        unknown = {key for key in merged if key not in names}
+        if unknown:
+            raise DimensionValueError(
+                f"Unrecognized data ID key(s) {unknown} in {merged}: not dimensions of "
+                f"{self.universe}"
+            )
+        return merged
+
+    def coordinate_out(
+        self, dimensions: frozenset[str], dataId: Mapping[str, Any]
+    ) -> DataCoordinate:
+        """Return daf_butler's expanded data coordinate for one of our data IDs."""
+        return self.records.coordinate(self.group(dimensions), dataId)
+
+    # -- refs ----------------------------------------------------------------
+
+    def ref_in(self, ref: Any) -> Any:
+        """Return our ref for daf_butler's; pass anything else through."""
+        if not isinstance(ref, daf_butler.DatasetRef):
+            return ref
+        datasetType = self.dataset_type_in(ref.datasetType)
+        coordinate = ref.dataId
+        if not coordinate.hasFull():
+            # The implied values, as the registry holds them, when the records have them.
+            with contextlib.suppress(DataIdValueError, DimensionNameError):
+                coordinate = self.records.coordinate(coordinate.dimensions, coordinate.required)
+        values = coordinate.mapping if coordinate.hasFull() else coordinate.required
+        return DatasetRef(datasetType, DataId(values), ref.run, id=ref.id)
+
+    def refs_in(self, refs: Any) -> Any:
+        """Return our refs for an iterable of daf_butler's (or one ref)."""
+        if isinstance(refs, daf_butler.DatasetRef):
+            return self.ref_in(refs)
+        if isinstance(refs, (str, bytes, Mapping)) or not isinstance(refs, Iterable):
+            return refs
+        return [self.ref_in(ref) for ref in refs]
+
+    def ref_out(self, ref: DatasetRef) -> daf_butler.DatasetRef:
+        """Return daf_butler's ref for ours."""
+        datasetType = self.dataset_type_out(ref.datasetType)
+        coordinate = self.records.coordinate(datasetType.dimensions, ref.dataId)
+        return daf_butler.DatasetRef(datasetType, coordinate, ref.run, id=ref.id, conform=False)
+
+    def optional_ref_out(self, ref: DatasetRef | None) -> daf_butler.DatasetRef | None:
+        """Return `ref_out` of ``ref``, or `None`."""
+        return None if ref is None else self.ref_out(ref)
+
+    # -- enums ---------------------------------------------------------------
+
+    @staticmethod
+    def collection_type_in(value: Any) -> Any:
+        """Return our collection type for daf_butler's (or a set of them)."""
+        if isinstance(value, DafCollectionType):
+            return CollectionType(value.value)
+        if isinstance(value, (set, frozenset, list, tuple)):
+            return type(value)(CollectionType(v.value) for v in value)
+        return value
+
+    @staticmethod
+    def collection_type_out(value: CollectionType) -> DafCollectionType:
+        """Return daf_butler's collection type for ours."""
+        return DafCollectionType(value.value)
+
+    @staticmethod
+    def existence_out(value: DatasetExistence) -> daf_butler.DatasetExistence:
+        """Return daf_butler's existence flags for ours."""
+        return daf_butler.DatasetExistence(value.value)

@@ -1,0 +1,284 @@
+"""Dimension records held in memory, and data IDs checked and expanded with them.
+
+A data ID given to a daf_butler-mode butler is standardized on the
+dimensions of its dataset type as daf_butler does: unknown keys are
+`~lsst.daf.butler.DimensionNameError`, a required value with no record is
+`~lsst.daf.butler.DataIdValueError`, and the implied values (a visit's
+``physical_filter`` and ``day_obs``, a physical filter's ``band``) are filled
+in from the records.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DimensionRecords"]
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from lsst.daf.butler import (
+    DataCoordinate,
+    DataIdValueError,
+    DimensionElement,
+    DimensionGroup,
+    DimensionNameError,
+    DimensionRecord,
+    DimensionUniverse,
+    SkyPixDimension,
+)
+from lsst.daf.butler._exceptions import InconsistentDataIdError
+from lsst.daf.butler.registry import ConflictingDefinitionError
+
+
+def _record_key(element: DimensionElement, values: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(values[name] for name in element.required.names)
+
+
+class DimensionRecords:
+    """The dimension records of one repository, by element and key.
+
+    Parameters
+    ----------
+    universe : `lsst.daf.butler.DimensionUniverse`
+        The dimensions the records belong to.
+
+    Notes
+    -----
+    Expanded data IDs are cached; inserting or updating a record clears the
+    cache. Safe to use from several threads.
+    """
+
+    def __init__(self, universe: DimensionUniverse) -> None:
+        self.universe = universe
+        self._tables: dict[str, dict[tuple[Any, ...], DimensionRecord]] = {}
+        self._expanded: dict[tuple[DimensionGroup, tuple[Any, ...]], DataCoordinate] = {}
+        self._lock = threading.RLock()
+
+    def copy(self) -> DimensionRecords:
+        """Return an independent store with the same records."""
+        new = DimensionRecords(self.universe)
+        with self._lock:
+            new._tables = {name: dict(table) for name, table in self._tables.items()}
+        return new
+
+    # -- writing -----------------------------------------------------------
+
+    def element(self, element: DimensionElement | str) -> DimensionElement:
+        """Return the universe's element for an element or its name.
+
+        Raises
+        ------
+        DimensionNameError
+            No element has that name.
+        """
+        name = element if isinstance(element, str) else element.name
+        try:
+            return self.universe[name]
+        except KeyError:
+            raise DimensionNameError(f"No dimension element {name!r} in {self.universe}") from None
+
+    def as_record(
+        self, element: DimensionElement, data: DimensionRecord | Mapping[str, Any]
+    ) -> DimensionRecord:
+        """Return ``data`` as a record of ``element``."""
+        if isinstance(data, DimensionRecord):
+            return data
+        if not isinstance(data, Mapping):
+            raise TypeError(
+                f"A {element.name} record must be a DimensionRecord or a mapping; got "
+                f"{type(data).__name__}: {data!r:.80}"
+            )
+        return element.RecordClass(**data)
+
+    def insert(
+        self,
+        element: DimensionElement | str,
+        records: Iterable[DimensionRecord | Mapping[str, Any]],
+        *,
+        replace: bool = False,
+        skip_existing: bool = False,
+    ) -> None:
+        """Insert records of one element; all or none.
+
+        Raises
+        ------
+        ConflictingDefinitionError
+            A record with the same key exists and neither ``replace`` nor
+            ``skip_existing`` is set.
+        """
+        found = self.element(element)
+        rows = [self.as_record(found, data) for data in records]
+        with self._lock:
+            table = self._tables.setdefault(found.name, {})
+            staged: dict[tuple[Any, ...], DimensionRecord] = {}
+            for record in rows:
+                key = _record_key(found, record.dataId.required)
+                if key in table or key in staged:
+                    if skip_existing:
+                        continue
+                    if not replace:
+                        raise ConflictingDefinitionError(
+                            f"A {found.name} record with key {dict(record.dataId.required)} "
+                            "already exists"
+                        )
+                staged[key] = record
+            table.update(staged)
+            self._expanded.clear()
+
+    def sync(
+        self, element: DimensionElement | str, data: DimensionRecord | Mapping[str, Any],
+        update: bool = False,
+    ) -> bool | dict[str, Any]:
+        """Insert a record unless an equal one exists; daf_butler's ``syncDimensionData``.
+
+        Returns
+        -------
+        inserted_or_updated : `bool` or `dict`
+            `True` if inserted; `False` if an identical record exists; with
+            ``update``, a dict of the old values of the fields it changed.
+
+        Raises
+        ------
+        ConflictingDefinitionError
+            A different record with the same key exists and ``update`` is
+            not set.
+        """
+        found = self.element(element)
+        record = self.as_record(found, data)
+        key = _record_key(found, record.dataId.required)
+        with self._lock:
+            table = self._tables.setdefault(found.name, {})
+            existing = table.get(key)
+            if existing is None:
+                table[key] = record
+                self._expanded.clear()
+                return True
+            old = existing.toDict()
+            new = record.toDict()
+            changed = {name: old[name] for name in new if old.get(name) != new[name]}
+            if not changed:
+                return False
+            if not update:
+                raise ConflictingDefinitionError(
+                    f"A different {found.name} record with key {dict(record.dataId.required)} "
+                    f"exists: {existing} (fields {sorted(changed)} differ)"
+                )
+            table[key] = record
+            self._expanded.clear()
+            return changed
+
+    # -- reading -----------------------------------------------------------
+
+    def records(self, element: DimensionElement | str) -> list[DimensionRecord]:
+        """Return the records of one element, in insertion order."""
+        found = self.element(element)
+        with self._lock:
+            return list(self._tables.get(found.name, {}).values())
+
+    def fetch(self, element: DimensionElement, values: Mapping[str, Any]) -> DimensionRecord | None:
+        """Return the record of ``element`` for the values of its required dimensions."""
+        if isinstance(element, SkyPixDimension):
+            pixel = values[element.name]
+            return element.RecordClass(id=pixel, region=element.pixelization.pixel(pixel))
+        table = self._tables.get(element.name)
+        if table is None:
+            return None
+        return table.get(_record_key(element, values))
+
+    def standardize(
+        self, given: Mapping[str, Any], dimensions: DimensionGroup
+    ) -> tuple[dict[str, Any], dict[str, DimensionRecord | None]]:
+        """Check a data ID's values against the records and fill in the implied ones.
+
+        Parameters
+        ----------
+        given : mapping
+            Dimension names to values; keys outside ``dimensions`` are
+            ignored, as daf_butler does.
+        dimensions : `lsst.daf.butler.DimensionGroup`
+            The dimensions the data ID is for.
+
+        Returns
+        -------
+        values : `dict`
+            A value for every required and implied dimension.
+        records : `dict`
+            The record of every element of ``dimensions`` (`None` where an
+            element keeps no records).
+
+        Raises
+        ------
+        DimensionNameError
+            A required dimension has no value.
+        DataIdValueError
+            A required value has no record.
+        InconsistentDataIdError
+            An implied value given differs from the one its record holds.
+        """
+        values: dict[str, Any] = {}
+        for name in dimensions.required:
+            try:
+                values[name] = given[name]
+            except KeyError:
+                raise DimensionNameError(
+                    f"No value in data ID ({dict(given)}) for required dimension {name!r}."
+                ) from None
+        records: dict[str, DimensionRecord | None] = {}
+        with self._lock:
+            pending = list(dimensions.elements)
+            while pending:
+                progressed = False
+                for name in list(pending):
+                    element = self.universe[name]
+                    if not all(dim in values for dim in element.required.names):
+                        continue
+                    pending.remove(name)
+                    progressed = True
+                    record = self.fetch(element, values)
+                    records[name] = record
+                    if record is None:
+                        if element.has_own_table and name in dimensions.names:
+                            keys = {d: values[d] for d in element.required.names}
+                            raise DataIdValueError(
+                                f"Could not fetch record for dimension {name} via keys {keys}."
+                            )
+                        if name in dimensions.implied and name in given:
+                            values[name] = given[name]
+                        continue
+                    for implied in element.implied.names:
+                        value = getattr(record, implied)
+                        if implied in given and given[implied] != value:
+                            raise InconsistentDataIdError(
+                                f"Data ID value {implied}={given[implied]!r} is inconsistent "
+                                f"with the {name} record, which has {implied}={value!r}"
+                            )
+                        values[implied] = value
+                if not progressed:
+                    for name in pending:
+                        records[name] = None
+                    break
+        for name in dimensions.implied:
+            if name not in values and name in given:
+                values[name] = given[name]
+        return values, records
+
+    def coordinate(self, dimensions: DimensionGroup, values: Mapping[str, Any]) -> DataCoordinate:
+        """Return the expanded `~lsst.daf.butler.DataCoordinate` for checked values.
+
+        Values without records, or whose implied values are unknown, give
+        a coordinate with only the required values.
+        """
+        key = (dimensions, tuple(values[name] for name in dimensions.required))
+        cached = self._expanded.get(key)
+        if cached is not None:
+            return cached
+        full, records = self.standardize(values, dimensions)
+        if all(name in full for name in dimensions.implied):
+            coordinate = DataCoordinate.from_full_values(
+                dimensions, tuple(full[name] for name in dimensions.data_coordinate_keys)
+            ).expanded(records)
+        else:
+            coordinate = DataCoordinate.from_required_values(dimensions, key[1])
+        with self._lock:
+            self._expanded[key] = coordinate
+        return coordinate
