@@ -50,11 +50,13 @@ class ReadingMixin(StorageClassMixin):
             ``ref`` is not a `DatasetRef`, or the result does not convert to
             the read storage class.
         """
-        if type(ref) is DatasetRef and parameters is None and storageClass is None:
+        if type(ref) is not DatasetRef:
+            require_ref(ref, "get")
+        elif parameters is None and storageClass is None:
             # The object as stored is the answer when the read asks for
             # nothing else: the whole dataset, with the storage class it was
             # put with (None for a component, or a storage class given by
-            # name: those take the general path).
+            # name: those take the general path below).
             plain = ref.datasetType._plain_storage_class
             if plain is not None and not self.copy_on_get:
                 lock = self._lock
@@ -62,28 +64,20 @@ class ReadingMixin(StorageClassMixin):
                 try:
                     # record[1] and record[2]: storageClass and parentID, read
                     # by index, which costs half of reading a field by name.
-                    record = self.records[ref.id]
-                    if record[1] is plain:
-                        obj = self.datasets[record[2]]
+                    stored = self.records[ref.id]
+                    if stored[1] is plain:
+                        obj = self.datasets[stored[2]]
                         self.counts.get += 1
                         return obj
                 except KeyError:
                     pass  # not stored: the general path says so
                 finally:
                     lock.release()
-        return self._get(ref, parameters, storageClass)
-
-    def _get(
-        self,
-        ref: RefLike,
-        parameters: Mapping[str, Any] | None,
-        storageClass: StorageClass | str | None,
-    ) -> Any:
-        """Do what `get` does, for any ref and read; the same lookups again if it tried."""
-        if type(ref) is not DatasetRef:
-            require_ref(ref, "get")
+        # The general path, for any ref and read (our refs look again).
         datasetType = ref.datasetType
-        with self._lock:
+        lock = self._lock
+        lock.acquire()
+        try:
             record = self.records.get(ref.id)
             if record is None:
                 obj = MISSING
@@ -104,6 +98,8 @@ class ReadingMixin(StorageClassMixin):
                     return obj
             if obj is MISSING:
                 self.counts.get_missing += 1
+        finally:
+            lock.release()
         if obj is MISSING or record is None:
             raise FileNotFoundError(f"Dataset {ref} is not stored in {self.name}")
         if storageClass is None:
