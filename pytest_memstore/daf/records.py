@@ -52,7 +52,10 @@ class DimensionRecords:
         self.universe = universe
         self._tables: dict[str, dict[tuple[Any, ...], DimensionRecord]] = {}
         self._expanded: dict[tuple[DimensionGroup, tuple[Any, ...]], DataCoordinate] = {}
+        self._indexes: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
         self._lock = threading.RLock()
+        self.generation = 0
+        """Counts the changes to the records (for the caches of those who read them)."""
 
     def copy(self) -> DimensionRecords:
         """Return an independent store with the same records."""
@@ -123,7 +126,7 @@ class DimensionRecords:
                         )
                 staged[key] = record
             table.update(staged)
-            self._expanded.clear()
+            self._changed()
 
     def sync(
         self, element: DimensionElement | str, data: DimensionRecord | Mapping[str, Any],
@@ -151,7 +154,7 @@ class DimensionRecords:
             existing = table.get(key)
             if existing is None:
                 table[key] = record
-                self._expanded.clear()
+                self._changed()
                 return True
             old = existing.toDict()
             new = record.toDict()
@@ -164,8 +167,14 @@ class DimensionRecords:
                     f"exists: {existing} (fields {sorted(changed)} differ)"
                 )
             table[key] = record
-            self._expanded.clear()
+            self._changed()
             return changed
+
+    def _changed(self) -> None:
+        """Forget what was derived from the records (call with the lock held)."""
+        self._expanded.clear()
+        self._indexes.clear()
+        self.generation += 1
 
     # -- reading -----------------------------------------------------------
 
@@ -174,6 +183,29 @@ class DimensionRecords:
         found = self.element(element)
         with self._lock:
             return list(self._tables.get(found.name, {}).values())
+
+    def index(self, element: DimensionElement) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+        """Return the records of ``element`` as data ID rows, by the values they depend on.
+
+        Each row maps the element's required and implied dimensions to the
+        record's values; rows are listed under the values of the element's
+        required dimensions other than itself (``(instrument,)`` for a
+        visit), in insertion order. Cached until the records change.
+        """
+        found = self._indexes.get(element.name)
+        if found is not None:
+            return found
+        names = list(element.required.names) + list(element.implied.names)
+        fields = list(element.schema.required.names) + list(element.schema.implied.names)
+        depth = len(element.required) - 1
+        index: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        with self._lock:
+            for record in self._tables.get(element.name, {}).values():
+                values = [getattr(record, field) for field in fields]
+                row = dict(zip(names, values, strict=True))
+                index.setdefault(tuple(values[:depth]), []).append(row)
+            self._indexes[element.name] = index
+        return index
 
     def fetch(self, element: DimensionElement, values: Mapping[str, Any]) -> DimensionRecord | None:
         """Return the record of ``element`` for the values of its required dimensions."""
