@@ -168,7 +168,10 @@ class QueryRows:
     ) -> list[Row]:
         """Return a row per dataset of type ``name`` and collection it is in."""
         key = dataset_key(name)
-        wanted = [(d, v) for d, v in constraints.items() if d in search.dimensions.names]
+        # Constraints on required values select by the tables' keys; those on
+        # implied values (the predicate checks them again) by the refs'.
+        wanted = [(d, v) for d, v in constraints.items() if d in search.dimensions.required]
+        implied = [(d, v) for d, v in constraints.items() if d in search.dimensions.implied]
         tables = self._registry.dataset_tables(name, search.collections)
         rows: list[Row] = []
         seen: set[Any] = set()
@@ -181,6 +184,8 @@ class QueryRows:
                 if wanted and any(data_id[d] != v for d, v in wanted):
                     continue
                 row: Row = ref.dataId.to_dict()
+                if implied and any(row.get(d, v) != v for d, v in implied):
+                    continue
                 row[key] = Found(ref, collection, rank)
                 rows.append(row)
         return rows
