@@ -63,7 +63,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -246,7 +246,13 @@ def run_once(configuration: str, cwd: Path, n: int, report: Path) -> Run:
     return run
 
 
-def run_pytest(label: str, args: Sequence[str], cwd: Path, n: int) -> Run:
+def run_pytest(
+    label: str,
+    args: Sequence[str],
+    cwd: Path,
+    n: int,
+    environment: Mapping[str, str] | None = None,
+) -> Run:
     """Run ``args`` in ``cwd`` as a timed subprocess; check that ``n`` tests passed.
 
     Parameters
@@ -259,6 +265,9 @@ def run_pytest(label: str, args: Sequence[str], cwd: Path, n: int) -> Run:
         The suite's directory.
     n : `int`
         How many tests must pass.
+    environment : `~collections.abc.Mapping` [`str`, `str`], optional
+        Variables to set in the subprocess, over this process's (less the
+        pytest variables `_subprocess_environment` removes).
 
     Returns
     -------
@@ -272,7 +281,7 @@ def run_pytest(label: str, args: Sequence[str], cwd: Path, n: int) -> Run:
         Raised, with the command and the end of its output, when pytest exits
         with an error or its summary line does not say ``n passed``.
     """
-    env = _subprocess_environment()
+    env = {**_subprocess_environment(), **(environment or {})}
     cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, check=False)
@@ -426,14 +435,15 @@ def in_suite_root(keep: Path | None, func: Callable[[Path], T]) -> T:
 
 
 def timed_rounds(
-    run: Callable[[str], Run], names: Sequence[str], rounds: int
-) -> tuple[dict[str, list[Run]], list[list[str]]]:
+    run: Callable[[str], T], names: Sequence[str], rounds: int
+) -> tuple[dict[str, list[T]], list[list[str]]]:
     """Run each of ``names`` once untimed, then in ``rounds`` interleaved rounds.
 
     Parameters
     ----------
-    run : `~collections.abc.Callable` [[`str`], `Run`]
-        Runs the named configuration once.
+    run : `~collections.abc.Callable` [[`str`], `~typing.Any`]
+        Runs the named configuration once; what it returns (a `Run`, or
+        anything a benchmark keeps of a run) is collected.
     names : `~collections.abc.Sequence` [`str`]
         The configurations, in the order of the first round.
     rounds : `int`
@@ -442,15 +452,15 @@ def timed_rounds(
 
     Returns
     -------
-    runs : `dict` [`str`, `list` [`Run`]]
-        The timed runs of each configuration, in round order; the warm-up run
+    runs : `dict` [`str`, `list`]
+        What ``run`` returned for each configuration, in round order; the warm-up run
         (caches, bytecode, rewritten test modules) is not among them.
     orders : `list` [`list` [`str`]]
         The order of each round.
     """
     for name in names:
         run(name)
-    runs: dict[str, list[Run]] = {name: [] for name in names}
+    runs: dict[str, list[T]] = {name: [] for name in names}
     orders = []
     started = time.perf_counter()
     for round_index, order in _environment.interleaved(names, rounds):

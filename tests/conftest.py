@@ -29,6 +29,10 @@ from tests._butler_sides import (
 )
 from tests._helpers import MakeRef
 
+# Other projects' test files, copied unchanged: they run only in pytest runs of their own
+# (tests/upstream/README.md), never in this suite's.
+collect_ignore = ["upstream"]
+
 
 @pytest.fixture
 def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:

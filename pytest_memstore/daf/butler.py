@@ -26,6 +26,7 @@ from lsst.daf.butler import DimensionUniverse
 
 from ..butler.butler import InMemoryButler
 from ..butler.collection_type import CollectionType
+from ..butler.registry import InMemoryRegistry
 from ..core.model import DatasetType
 from ..datastore.store import InMemoryDatastore
 from .codec import DafCodec
@@ -104,8 +105,6 @@ class DafButler(DafQueries, InMemoryButler):  # type: ignore[misc]  # daf_butler
             raise TypeError(
                 f"datastore must be an InMemoryDatastore; got {type(datastore).__name__}"
             )
-        from ..butler.registry import InMemoryRegistry
-
         records = DimensionRecords(universe)
         self._codec = DafCodec(universe, records)
         self._metrics = daf_butler.ButlerMetrics()
@@ -502,7 +501,6 @@ class DafButler(DafQueries, InMemoryButler):  # type: ignore[misc]  # daf_butler
         *,
         run: str | EllipsisType | None = ...,
         collections: str | Iterable[str] | EllipsisType | None = ...,
-        **kwargs: Any,
     ) -> DafButler:
         """Return another butler over the same registry, records and datastore."""
         plain = self._plain.clone(run=run, collections=collections)
