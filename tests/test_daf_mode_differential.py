@@ -238,6 +238,17 @@ def test_transactions_roll_back_puts(daf_side: Side) -> None:
     assert butler.find_dataset("calexp", VISIT) is None
 
 
+def test_validate_configuration(daf_side: Side) -> None:
+    calexp(daf_side)
+    daf_side.register("metrics", ["instrument", "visit"], "ExampleComposite")
+    butler = daf_side.butler
+    butler.validateConfiguration()
+    butler.validateConfiguration(logFailures=True, datasetTypeNames=["calexp"], ignore=["x"])
+    butler.validateConfiguration(ignore=["metrics", "calexp"])
+    with pytest.raises(daf_butler.MissingDatasetTypeError):
+        butler.validateConfiguration(datasetTypeNames=["nope"])
+
+
 # -- where we differ on purpose ---------------------------------------------
 
 

@@ -297,6 +297,16 @@ def test_the_query_context_manager(observations: Side) -> None:
         assert joined.data_ids(["visit", "detector"]).count() == 9
 
 
+def test_a_materialized_query(observations: Side) -> None:
+    butler = observations.butler
+    with butler.query() as query:
+        kept = query.join_dimensions(["visit"]).where(f"{CAM} AND visit.day_obs = 20240102")
+        kept = kept.materialize()
+        found = kept.data_ids(["visit", "detector"]).where(instrument=INSTRUMENT, detector=10)
+        assert sorted(values(found, "visit")) == [101, 103, 105]
+        assert sorted(values(kept.data_ids(["visit"]).where("band = 'r'"), "visit")) == [103, 105]
+
+
 def test_data_ids_of_a_query_joined_with_datasets(observations: Side) -> None:
     butler = observations.butler
     observations.register("calexp", ["instrument", "visit"], "StructuredDataDict")
