@@ -22,6 +22,7 @@ __all__ = ["MemoryQueryDriver"]
 import contextlib
 import uuid
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import lsst.daf.butler as daf_butler
@@ -38,8 +39,9 @@ from lsst.daf.butler.queries import result_specs as rs
 from lsst.daf.butler.queries import tree as qt
 
 from ..butler.errors import InvalidQueryError, MissingDatasetTypeError
+from ..core.model import DatasetRef
 from .errors import daf_errors
-from .query_expressions import Row, dataset_key
+from .query_expressions import REF, Row, dataset_key
 from .query_rows import QueryRows
 
 if TYPE_CHECKING:
@@ -137,15 +139,25 @@ class MemoryQueryDriver(qd.QueryDriver):
 
     def _page(self, spec: Any, tree: qt.QueryTree) -> Any:
         columns = spec.get_result_columns()
+        if isinstance(spec, rs.DatasetRefResultSpec):
+            alone = self._rows.datasets_alone(
+                tree,
+                spec.dataset_type_name,
+                find_first=spec.find_first,
+                order_by=spec.order_by,
+                columns=columns,
+            )
+            if alone is not None:  # no rows needed: a search and equalities only
+                return self._datasets_page(spec, alone[: spec.limit])
         rows, _ = self._rows.rows(
             tree, find_first=spec.find_first_dataset, order_by=spec.order_by, columns=columns
         )
         if isinstance(spec, rs.DataCoordinateResultSpec):
-            return self._data_ids(spec, rows)
+            return self._data_ids(spec, tree, rows)
         if isinstance(spec, rs.DimensionRecordResultSpec):
             return self._dimension_records(spec, rows)
         if isinstance(spec, rs.DatasetRefResultSpec):
-            return self._datasets(spec, rows)
+            return self._datasets(spec, tree, rows)
         return self._general(spec, rows, list(columns))
 
     def _finish(self, spec: Any, rows: list[Row]) -> list[Row]:
@@ -156,17 +168,27 @@ class MemoryQueryDriver(qd.QueryDriver):
             del rows[spec.limit :]
         return rows
 
-    def _data_ids(self, spec: rs.DataCoordinateResultSpec, rows: list[Row]) -> Any:
+    def _data_ids(
+        self, spec: rs.DataCoordinateResultSpec, tree: qt.QueryTree, rows: list[Row]
+    ) -> Any:
         dimensions = spec.dimensions
-        keys = dimensions.data_coordinate_keys
-        unique = _unique(rows, lambda row: tuple(row[name] for name in keys))
-        unique = self._finish(spec, unique)
+        keys = itemgetter(*dimensions.data_coordinate_keys) if dimensions else _nothing
+        if _may_repeat(tree, dimensions):
+            rows = _unique(rows, keys)
+        rows = self._finish(spec, rows)
         if spec.include_dimension_records:
             coordinate = self._records.coordinate
-            found = [coordinate(dimensions, row) for row in unique]
+            found = [coordinate(dimensions, row) for row in rows]
+        elif not rows or not dimensions:
+            found = [DataCoordinate.make_empty(self.universe)] * len(rows)
         else:
-            make = DataCoordinate.from_full_values
-            found = [make(dimensions, tuple(row[name] for name in keys)) for row in unique]
+            values = list(map(keys, rows))
+            if len(dimensions) == 1:
+                values = [(value,) for value in values]
+            # The class from_full_values makes, called directly: its check of
+            # each tuple's length costs more than building the coordinate.
+            make: Any = type(DataCoordinate.from_full_values(dimensions, values[0]))
+            found = [make(dimensions, each) for each in values]
         return qd.DataCoordinateResultPage(spec=spec, rows=found)
 
     def _dimension_records(self, spec: rs.DimensionRecordResultSpec, rows: list[Row]) -> Any:
@@ -183,10 +205,23 @@ class MemoryQueryDriver(qd.QueryDriver):
         values = (row[n] for n in element.required.names)
         return element.RecordClass(**dict(zip(fields, values, strict=True)))
 
-    def _datasets(self, spec: rs.DatasetRefResultSpec, rows: list[Row]) -> Any:
+    def _datasets(self, spec: rs.DatasetRefResultSpec, tree: qt.QueryTree, rows: list[Row]) -> Any:
         key = dataset_key(spec.dataset_type_name)
-        unique = self._finish(spec, _unique(rows, lambda row: row[key].ref.id))
-        refs = self._codec.refs_out([row[key].ref for row in unique])
+        # A dataset is in several rows when it is in several collections
+        # searched, or joined with other rows.
+        if (
+            not spec.find_first
+            or len(tree.datasets) > 1
+            or tree.data_coordinate_uploads
+            or tree.materializations
+            or tree.dimensions != spec.dimensions
+        ):
+            rows = _unique(rows, lambda row: row[key][REF].id)
+        rows = self._finish(spec, rows)
+        return self._datasets_page(spec, [row[key][REF] for row in rows])
+
+    def _datasets_page(self, spec: rs.DatasetRefResultSpec, found: list[DatasetRef]) -> Any:
+        refs = self._codec.refs_out(found)
         if refs and refs[0].datasetType.storageClass_name != spec.storage_class_name:
             refs = [ref.overrideStorageClass(spec.storage_class_name) for ref in refs]
         return qd.DatasetRefResultPage(spec=spec, rows=refs)
@@ -283,6 +318,23 @@ class MemoryQueryDriver(qd.QueryDriver):
                 "composite and use ref.makeComponentRef"
             )
         return self._codec.dataset_type_out(self._registry.get_dataset_type(name))
+
+
+def _may_repeat(tree: qt.QueryTree, dimensions: DimensionGroup) -> bool:
+    """Return whether rows of ``tree`` may repeat the values of ``dimensions``.
+
+    Rows joined from dimension records alone are distinct over the tree's
+    dimensions; datasets (several of one data ID), uploads and
+    materializations may repeat them, and so may any narrower dimensions.
+    """
+    return (
+        bool(tree.datasets or tree.data_coordinate_uploads or tree.materializations)
+        or dimensions != tree.dimensions
+    )
+
+
+def _nothing(row: Row) -> tuple[()]:
+    return ()
 
 
 def _unique(rows: list[Row], key: Any) -> list[Row]:

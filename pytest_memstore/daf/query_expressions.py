@@ -22,34 +22,29 @@ ranges), and searches over any dataset type, are not supported:
 
 from __future__ import annotations
 
-__all__ = ["Found", "Row", "RowExpressions", "dataset_key"]
+__all__ = ["COLLECTION", "RANK", "REF", "Row", "RowExpressions", "dataset_key"]
 
 import operator
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from lsst.daf.butler import DimensionElement
 from lsst.daf.butler.queries import tree as qt
-
-from ..core.model import DatasetRef
 
 if TYPE_CHECKING:
     from .records import DimensionRecords
 
 Row = dict[Any, Any]
-"""One row of a query: dimension names to values, `dataset_key` to a `Found`."""
+"""One row of a query: dimension names to values, and `dataset_key` of each
+dataset type searched to a tuple: the ref found (ours), the collection it was
+found in, and that collection's rank along the search path (indices `REF`,
+`COLLECTION`, `RANK`)."""
+
+REF, COLLECTION, RANK = 0, 1, 2
 
 _Value = Callable[[Row], Any]
 _Test = Callable[[Row], "bool | None"]
-
-
-class Found(NamedTuple):
-    """A dataset in a row: our ref, the collection it was found in, its rank there."""
-
-    ref: DatasetRef
-    collection: str
-    rank: int
 
 
 def dataset_key(name: str) -> tuple[str, str]:
@@ -337,11 +332,11 @@ class RowExpressions:
         key = dataset_key(expression.dataset_type)
         field = expression.field
         if field == "dataset_id":
-            return lambda row: row[key].ref.id
+            return lambda row: row[key][REF].id
         if field == "run":
-            return lambda row: row[key].ref.run
+            return lambda row: row[key][REF].run
         if field == "collection":
-            return lambda row: row[key].collection
+            return lambda row: row[key][COLLECTION]
         raise _unsupported(f"the dataset field {field!r} ({expression})")
 
     def _unary(self, expression: qt.UnaryExpression) -> _Value:

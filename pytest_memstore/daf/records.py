@@ -187,10 +187,12 @@ class DimensionRecords:
     def index(self, element: DimensionElement) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
         """Return the records of ``element`` as data ID rows, by the values they depend on.
 
-        Each row maps the element's required and implied dimensions to the
-        record's values; rows are listed under the values of the element's
-        required dimensions other than itself (``(instrument,)`` for a
-        visit), in insertion order. Cached until the records change.
+        Each row maps the dimensions of the element's minimal group to the
+        record's values (a visit's row has its ``physical_filter`` and
+        ``day_obs``, and the ``band`` of its physical filter's record); rows
+        are listed under the values of the element's required dimensions
+        other than itself (``(instrument,)`` for a visit), in insertion
+        order. Cached until the records change.
         """
         found = self._indexes.get(element.name)
         if found is not None:
@@ -203,9 +205,22 @@ class DimensionRecords:
             for record in self._tables.get(element.name, {}).values():
                 values = [getattr(record, field) for field in fields]
                 row = dict(zip(names, values, strict=True))
+                self._add_implied(element, row)
                 index.setdefault(tuple(values[:depth]), []).append(row)
             self._indexes[element.name] = index
         return index
+
+    def _add_implied(self, element: DimensionElement, row: dict[str, Any]) -> None:
+        """Add the values its implied dimensions' records imply, in turn, to a row."""
+        for name in element.implied.names:
+            implied = self.universe[name]
+            if not implied.implied:
+                continue
+            record = self.fetch(implied, row)
+            if record is not None:
+                for further in implied.implied.names:
+                    row[further] = getattr(record, further)
+                self._add_implied(implied, row)
 
     def fetch(self, element: DimensionElement, values: Mapping[str, Any]) -> DimensionRecord | None:
         """Return the record of ``element`` for the values of its required dimensions."""
