@@ -86,6 +86,20 @@ def test_results_follow_the_records_as_they_change(butler: daf_butler.Butler) ->
     assert [r.name for r in records] == ["renamed"]
 
 
+def test_answers_from_records_follow_them(butler: daf_butler.Butler) -> None:
+    # Queries of records alone are answered again only when the records change.
+    query = {"dimensions": ["visit"], "where": f"{CAM} AND visit > 1"}
+    assert [d["visit"] for d in butler.query_data_ids(**query, order_by="visit")] == [2, 3]
+    first = butler.query_data_ids(**query, order_by="visit")
+    assert butler.query_data_ids(**query, order_by="visit") == first
+    addDataIdValue(butler, "visit", 4)
+    assert [d["visit"] for d in butler.query_data_ids(**query, order_by="visit")] == [2, 3, 4]
+    (record,) = butler.query_dimension_records("visit", where=f"{CAM} AND visit = 4")
+    butler.registry.syncDimensionData("visit", {**record.toDict(), "name": "four"}, update=True)
+    (record,) = butler.query_dimension_records("visit", where=f"{CAM} AND visit = 4")
+    assert record.name == "four"
+
+
 def test_a_query_context_closes(butler: daf_butler.Butler) -> None:
     with butler.query() as query:
         results = query.data_ids(["visit"]).where(instrument="Cam")

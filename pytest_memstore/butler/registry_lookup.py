@@ -51,6 +51,25 @@ class RegistryLookup(RegistryTables):
                 return ref
         return None
 
+    def find_every(
+        self, name: str, key: DataId, collections: Iterable[str]
+    ) -> list[DatasetRef]:
+        """Return every dataset of type ``name`` and data ID ``key`` in the search path, once.
+
+        Raises
+        ------
+        MissingCollectionError
+            A collection does not exist.
+        """
+        with self._lock:
+            path = self._flatten(collections)
+        found: dict[DatasetId, DatasetRef] = {}
+        for collection in path:
+            ref = collection.datasets.get(name, _EMPTY).get(key)
+            if ref is not None:
+                found.setdefault(ref.id, ref)
+        return list(found.values())
+
     def query(
         self,
         name: str,

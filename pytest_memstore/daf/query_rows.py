@@ -50,8 +50,8 @@ class _Plan:
 
     constraints: Mapping[str, Any]
     """Values that equalities in the predicate (and data IDs) give dimensions."""
-    rest: qt.Predicate
-    """The rest of the predicate, tested row by row."""
+    terms: list[tuple[qt.Predicate, qt.ColumnSet]]
+    """The rest of the predicate: its terms (ANDed) and the columns each reads."""
     fields: qt.ColumnSet
     """The columns read: predicate, ``order_by``, results."""
     first_after: bool
@@ -152,13 +152,16 @@ class QueryRows:
                 )
             dimensions = search.dimensions
             rows = _join(rows, found, joined, dimensions.names if full else dimensions.required)
+        terms = list(plan.terms)  # those not tested yet
         for name in tree.dimensions.required:
             if name not in joined and rows:
-                rows = self._join_dimension(rows, name, constraints, joined | present, messages)
+                rows = self._join_dimension(
+                    rows, name, constraints, joined | present, terms, messages
+                )
                 joined.update(self._provided(name))
         rows = self._relate(rows, tree.dimensions, plan.fields, constraints, joined)
-        if plan.rest.operands:
-            test = self.expressions.predicate(plan.rest)
+        if terms:
+            test = self.expressions.predicate(_all_of(terms))
             rows = [row for row in rows if test(row)]
         if find_first is not None and plan.first_after:
             rows = _first_found(rows, find_first, tree.datasets[find_first].dimensions.required)
@@ -192,7 +195,7 @@ class QueryRows:
         plan = self._plan(tree, name if find_first else None, order_by, columns)
         elements = [self._universe[element] for element in tree.dimensions.elements]
         if (
-            plan.rest.operands
+            plan.terms
             or plan.first_after
             or any(plan.fields.dimension_fields.get(element.name) for element in elements)
             or any(getattr(element, "alwaysJoin", False) for element in elements)
@@ -234,8 +237,13 @@ class QueryRows:
             fields.update(columns)
         # Every source keeps only the values the equalities allow: what is
         # left of the predicate is tested row by row.
-        rest = _without_equalities(predicate, constraints)
-        return _Plan(constraints, rest, fields, first_after, list(summary.messages))
+        terms = []
+        for group in _without_equalities(predicate, constraints).operands:
+            term = qt.Predicate.model_construct(operands=(group,))
+            reads = qt.ColumnSet(self._universe.empty)
+            term.gather_required_columns(reads)
+            terms.append((term, reads))
+        return _Plan(constraints, terms, fields, first_after, list(summary.messages))
 
     # -- sources -------------------------------------------------------------
 
@@ -311,11 +319,15 @@ class QueryRows:
         name: str,
         constraints: Mapping[str, Any],
         present: set[str],
+        terms: list[tuple[qt.Predicate, qt.ColumnSet]],
         messages: list[str],
     ) -> list[Row]:
         """Join the values of one required dimension, with its implied ones, into ``rows``.
 
-        ``present``: the dimensions rows may have values of already.
+        ``present``: the dimensions rows may have values of already. The
+        ``terms`` of the predicate that read only this dimension's values
+        and records select its records before the join; they are taken out
+        of ``terms``.
         """
         element = self._universe[name]
         if isinstance(element, SkyPixDimension):
@@ -340,6 +352,16 @@ class QueryRows:
                 key: [values for values in found if all(values.get(d) == v for d, v in wanted)]
                 for key, found in index.items()
             }
+        mine = [
+            term
+            for term in terms
+            if not term[1].dataset_fields and term[1].dimensions.names <= set(provided)
+        ]
+        if mine:
+            for term in mine:
+                terms.remove(term)
+            test = self.expressions.predicate(_all_of(mine))
+            index = {key: [each for each in found if test(each)] for key, found in index.items()}
         implied = [d for d in provided if d in present and d != name and d not in depends]
         result: list[Row] = []
         for row in rows:
@@ -348,7 +370,10 @@ class QueryRows:
                     continue  # an implied value the row has (from elsewhere) differs
                 result.append({**row, **values})
         if not result:
-            messages.append(f"No {name} records match the query's other constraints.")
+            messages.append(
+                f"No {name} records match the query's data ID and where constraints (and the "
+                "values joined before)."
+            )
         return result
 
     def _relate(
@@ -461,6 +486,13 @@ def _matching(rows: list[Row], constraints: Mapping[str, Any]) -> list[Row]:
     return [
         dict(row) for row in rows if all(row.get(d, v) == v for d, v in constraints.items())
     ]
+
+
+def _all_of(terms: Iterable[tuple[qt.Predicate, qt.ColumnSet]]) -> qt.Predicate:
+    """Return the predicate that ANDs ``terms``."""
+    return qt.Predicate.model_construct(
+        operands=tuple(group for term, _ in terms for group in term.operands)
+    )
 
 
 def _without_equalities(predicate: qt.Predicate, constraints: Mapping[str, Any]) -> qt.Predicate:

@@ -13,8 +13,8 @@ from __future__ import annotations
 __all__ = ["DimensionRecords"]
 
 import threading
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar, cast
 
 from lsst.daf.butler import (
     DataCoordinate,
@@ -28,6 +28,11 @@ from lsst.daf.butler import (
 )
 from lsst.daf.butler._exceptions import InconsistentDataIdError
 from lsst.daf.butler.registry import ConflictingDefinitionError
+
+REMEMBERED = 64
+"""How many answers `DimensionRecords.remembered` keeps."""
+
+_T = TypeVar("_T")
 
 
 def _record_key(element: DimensionElement, values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -53,6 +58,7 @@ class DimensionRecords:
         self._tables: dict[str, dict[tuple[Any, ...], DimensionRecord]] = {}
         self._expanded: dict[tuple[DimensionGroup, tuple[Any, ...]], DataCoordinate] = {}
         self._indexes: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
+        self._remembered: dict[Hashable, Any] = {}
         self._lock = threading.RLock()
         self.generation = 0
         """Counts the changes to the records (for the caches of those who read them)."""
@@ -174,7 +180,27 @@ class DimensionRecords:
         """Forget what was derived from the records (call with the lock held)."""
         self._expanded.clear()
         self._indexes.clear()
+        self._remembered.clear()
         self.generation += 1
+
+    def remembered(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """Return what ``compute`` gives, computed once for ``key`` until the records change.
+
+        For what depends on the records alone (the answers of queries that
+        join no datasets); the last `REMEMBERED` are kept.
+        """
+        generation = self.generation
+        try:
+            return cast(_T, self._remembered[key])
+        except KeyError:
+            pass
+        value = compute()
+        with self._lock:
+            if generation == self.generation:  # else the records changed meanwhile
+                if len(self._remembered) >= REMEMBERED:
+                    del self._remembered[next(iter(self._remembered))]  # the oldest
+                self._remembered[key] = value
+        return value
 
     # -- reading -----------------------------------------------------------
 
