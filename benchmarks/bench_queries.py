@@ -82,8 +82,8 @@ TARGETED = ("datasets_all", "data_ids_all")
 """The queries the target is about."""
 
 SIZES: tuple[_environment.Size, ...] = (
-    ("--visits", 100, "visits (datasets: visits x detectors)"),
-    ("--detectors", 100, "detectors"),
+    ("--visits", 100, "visits, at least 2 (datasets: visits x detectors)"),
+    ("--detectors", 100, "detectors, at least 2"),
     ("--rounds", 5, "timed calls of each query on each side, after the first"),
 )
 
@@ -114,7 +114,7 @@ QUERIES: tuple[Query, ...] = (
     Query(
         "datasets_visit",
         "query_datasets, where one visit",
-        lambda b: b.query_datasets(DATASET_TYPE, RUN, where=f"{CAM} AND visit = 5", limit=None),
+        lambda b: b.query_datasets(DATASET_TYPE, RUN, where=f"{CAM} AND visit = 1", limit=None),
         lambda visits, detectors: detectors,
         True,
     ),
@@ -122,7 +122,7 @@ QUERIES: tuple[Query, ...] = (
         "datasets_data_id",
         "query_datasets, one data ID",
         lambda b: b.query_datasets(
-            DATASET_TYPE, RUN, instrument=INSTRUMENT, visit=5, detector=7, limit=None
+            DATASET_TYPE, RUN, instrument=INSTRUMENT, visit=1, detector=1, limit=None
         ),
         lambda visits, detectors: 1,
         True,
@@ -145,7 +145,7 @@ QUERIES: tuple[Query, ...] = (
         "data_ids_field",
         "query_data_ids, where a detector's full_name",
         lambda b: b.query_data_ids(
-            ["visit", "detector"], where=f"{CAM} AND detector.full_name = 'D7'", limit=None
+            ["visit", "detector"], where=f"{CAM} AND detector.full_name = 'D1'", limit=None
         ),
         lambda visits, detectors: visits,
         False,
@@ -249,7 +249,7 @@ def memstore_side(visits: int, detectors: int) -> Any:
 
 def warm_up(butler: Any) -> None:
     """Run one query of another kind: loads the where parser, the SQL machinery."""
-    butler.query_datasets(DATASET_TYPE, RUN, where=f"{CAM} AND visit = 1 AND detector = 1")
+    butler.query_datasets(DATASET_TYPE, RUN, where=f"{CAM} AND visit = 0 AND detector = 0")
 
 
 # -- timing ----------------------------------------------------------------------------
@@ -425,6 +425,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", type=Path, metavar="PATH", help="save the raw results here")
     args = parser.parse_args(argv)
     _environment.require_positive(parser, args, SIZES)
+    if args.visits < 2 or args.detectors < 2:
+        parser.error("--visits and --detectors must be at least 2 (the queries read visit 1)")
     return args
 
 
