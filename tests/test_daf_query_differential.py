@@ -397,3 +397,62 @@ def test_spatial_joins_with_a_skypix_value(observations: Side) -> None:
     assert [(d["visit"], d["htm7"]) for d in found] == [(102, pixel)]
     records = butler.query_dimension_records("visit", where=f"{CAM} AND htm7 = {pixel}")
     assert [record.id for record in records] == [102]
+
+
+def test_an_automatic_spatial_join(observations: Side) -> None:
+    # Tracts 0 to 3 of a skymap, 6 degrees around longitudes 0, 15, 30 and 45:
+    # each visit's region (1 degree around 10 * (visit - 100)) overlaps one.
+    registry = observations.butler.registry
+    registry.insertDimensionData("skymap", {"name": "sky", "hash": b"sky", "tract_max": 4})
+    registry.insertDimensionData(
+        "tract",
+        *(
+            {
+                "skymap": "sky",
+                "id": tract,
+                "region": sphgeom.Circle(
+                    sphgeom.UnitVector3d(sphgeom.LonLat.fromDegrees(15.0 * tract, 0.0)),
+                    sphgeom.Angle.fromDegrees(6.0),
+                ),
+            }
+            for tract in range(4)
+        ),
+    )
+    found = observations.butler.query_data_ids(
+        ["visit", "tract"], where=f"{CAM} AND skymap = 'sky' AND visit > 99"
+    )
+    assert sorted((d["visit"], d["tract"]) for d in found) == [
+        (100, 0), (101, 1), (102, 1), (103, 2), (104, 3), (105, 3)
+    ]
+
+
+def test_a_relationship_that_is_always_joined(observations: Side) -> None:
+    # Exposures 1-3 and visits 100-102: visit_definition says which go together.
+    registry = observations.butler.registry
+    registry.insertDimensionData("group", {"instrument": INSTRUMENT, "name": "g1"})
+    registry.insertDimensionData(
+        "exposure",
+        *(
+            {
+                "instrument": INSTRUMENT,
+                "id": exposure,
+                "obs_id": f"e{exposure}",
+                "physical_filter": "cam_g",
+                "day_obs": 20240101,
+                "group": "g1",
+            }
+            for exposure in (1, 2, 3)
+        ),
+    )
+    registry.insertDimensionData(
+        "visit_definition",
+        {"instrument": INSTRUMENT, "exposure": 1, "visit": 100},
+        {"instrument": INSTRUMENT, "exposure": 2, "visit": 100},
+        {"instrument": INSTRUMENT, "exposure": 3, "visit": 102},
+    )
+    found = observations.butler.query_data_ids(["exposure", "visit"], instrument=INSTRUMENT)
+    assert sorted((d["exposure"], d["visit"]) for d in found) == [(1, 100), (2, 100), (3, 102)]
+    found = observations.butler.query_data_ids(
+        ["exposure"], where=f"{CAM} AND visit = 100", order_by="exposure"
+    )
+    assert values(found, "exposure") == [1, 2]
