@@ -2,10 +2,10 @@
 
 Each test takes ``daf_side`` (see ``conftest.py``) and runs twice: on
 ``InMemoryButler(universe=...)`` built with `pytest_memstore.testrepo`, and
-on a real Butler built with
-``lsst.daf.butler.tests``, over the same dimension records (``DummyCam``,
-visits 42-44, detectors 1-2). The objects passed in are daf_butler's, and so
-must be what comes back and what is raised. Skipped without lsst-daf-butler.
+on a real Butler built with ``lsst.daf.butler.tests``, over the same
+dimension records (``DummyCam``, visits 42-44, detectors 1-2). The objects
+passed in are daf_butler's, and so must be what comes back and what is
+raised. Skipped without lsst-daf-butler.
 """
 
 from __future__ import annotations

@@ -85,7 +85,10 @@ class DafButler(DafQueries, InMemoryButler):  # type: ignore[misc]  # daf_butler
     -----
     Every public method of `InMemoryButler` is redefined here: each turns
     its arguments into ours, calls the standalone butler that shares this
-    one's state (``_plain``), and turns the result into daf_butler's.
+    one's state (``_plain``), and turns the result into daf_butler's. The
+    queries (`DafQueries`: ``query``, ``query_data_ids``,
+    ``query_dimension_records``, ``query_datasets``) are daf_butler's query
+    system over this butler's records and datasets.
     """
 
     def __init__(
