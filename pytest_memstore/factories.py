@@ -274,13 +274,13 @@ class RefFactory:
         if not isinstance(storageClass, StorageClass):
             storageClass = self.storageClasses.getStorageClass(storageClass)
         data_id = DataId(dataId)
-        dims = frozenset(data_id) if dimensions is None else frozenset(dimensions)
+        dims = frozenset(data_id.keys() if dimensions is None else dimensions)
         parent, _, component = datasetTypeName.partition(".")
         if "." in component:
             raise ValueError(f"Dataset type name {datasetTypeName!r} is not valid")
         key = (parent, dims, storageClass)
         datasetType = self._types.get(key)
-        if datasetType is None or datasetType.storageClass is not storageClass:
+        if datasetType is None or datasetType.storageClass_object is not storageClass:
             datasetType = self._types[key] = DatasetType(parent, dims, storageClass)
         ref = DatasetRef(datasetType, data_id, run, id=id)
         return ref.makeComponentRef(component) if component else ref

@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import attrs
 import pytest
 
 from .session import SessionState, is_xdist_worker
@@ -89,11 +88,16 @@ def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
 
 
 def _marker_options(item: pytest.Item) -> dict[str, Any]:
-    marker = item.get_closest_marker("memstore")
-    if marker is None:
-        return {}
-    _check_marker(marker, item.nodeid)
-    return dict(marker.kwargs)
+    # item.get_closest_marker("memstore"), written out: the nearest node's
+    # own marker wins. Its generators cost a test's fixture a microsecond.
+    node: pytest.Item | pytest.Collector | None = item
+    while node is not None:
+        for marker in node.own_markers:
+            if getattr(marker, "name", None) == "memstore":
+                _check_marker(marker, item.nodeid)
+                return dict(marker.kwargs)
+        node = node.parent
+    return {}
 
 
 def _finish(state: SessionState, item: pytest.Item, usage: TestUsage) -> None:
@@ -135,16 +139,25 @@ def _finish(state: SessionState, item: pytest.Item, usage: TestUsage) -> None:
         pytest.fail(f"memstore strict mode: {item.nodeid} left\n  {details}", pytrace=False)
 
 
-@attrs.define
 class _TestState:
-    """What one test's fixtures share: its storage classes and tracked stores."""
+    """What one test's fixtures share: its storage classes and tracked stores.
 
-    storage_classes: StorageClassFactory
-    usage: TestUsage | None = None
-    factory_calls: dict[str, int] = attrs.Factory(dict)
+    One is made for every test that uses a ``memstore*`` fixture, so it is a
+    plain class with slots, and ``factory_calls`` is made by the first
+    factory fixture that labels a store.
+    """
+
+    __slots__ = ("factory_calls", "storage_classes", "usage")
+
+    def __init__(self, storage_classes: StorageClassFactory) -> None:
+        self.storage_classes = storage_classes
+        self.usage: TestUsage | None = None
+        self.factory_calls: dict[str, int] | None = None
 
     def next_label(self, fixture: str) -> str:
         """Return ``fixture#N`` for the N-th store a factory fixture builds in this test."""
+        if self.factory_calls is None:
+            self.factory_calls = {}
         calls = self.factory_calls[fixture] = self.factory_calls.get(fixture, 0) + 1
         return f"{fixture}#{calls}"
 
@@ -210,6 +223,7 @@ class SessionFixtures:
         self.shared_by_dir: dict[Path, StorageClassFactory] = {}
         self.shared_by_parent: dict[object, StorageClassFactory] = {}
         self.dataset_types: dict[tuple[str, frozenset[str], StorageClass], DatasetType] = {}
+        self.hooks_by_parent: dict[object, Any] = {}
         self.tracker: _RequestTracker | None = None
 
     def pytest_plugin_registered(
@@ -288,19 +302,29 @@ class SessionFixtures:
         if state.tracking or options.get("detect_mutation"):
             self._usage(item, test).stores.append((options.get("name") or label, store))
         if item.config.hook.pytest_memstore_store_created.get_hookimpls():
-            item.ihook.pytest_memstore_store_created(
+            self._hooks(item).pytest_memstore_store_created(
                 store=store, request=_request_for_hook(request, "store_created")
             )
         return store
+
+    def _hooks(self, item: pytest.Item) -> Any:
+        """Return ``item.ihook``: the hooks of the plugins and conftests that apply to it.
+
+        Kept for each parent node (a module, a class), whose items all get
+        the same: pytest works it out anew on every access, which costs a
+        test's fixture about a microsecond.
+        """
+        hooks = self.hooks_by_parent.get(item.parent)
+        if hooks is None:
+            hooks = self.hooks_by_parent[item.parent] = item.ihook
+        return hooks
 
     def _usage(self, item: pytest.Item, test: _TestState) -> TestUsage:
         """Return the test's tracked stores, made (with the end-of-test checks) on first use."""
         usage = test.usage
         if usage is None:
-            from .report import TestUsage
-
             state = self.state
-            usage = test.usage = TestUsage()
+            usage = test.usage = self._usage_class()
             item.addfinalizer(lambda: _finish(state, item, usage))
         return usage
 
@@ -315,12 +339,36 @@ class SessionFixtures:
             return
         self._usage(item, self._test_state(item)).add_shared("test_repo", butler.datastore)
 
+    # The classes the fixtures build, imported when the first is built: an
+    # import statement in a function costs about a microsecond each time.
+
     @functools.cached_property
     def _store_class(self) -> type[InMemoryDatastore]:
         """`InMemoryDatastore`, imported when the first store is built."""
         from .datastore.store import InMemoryDatastore
 
         return InMemoryDatastore
+
+    @functools.cached_property
+    def _butler_class(self) -> type[InMemoryButler]:
+        """`InMemoryButler`, imported when the first butler is built."""
+        from .butler.butler import InMemoryButler
+
+        return InMemoryButler
+
+    @functools.cached_property
+    def _ref_factory_class(self) -> type[RefFactory]:
+        """`RefFactory`, imported when ``memstore_ref`` is first used."""
+        from .factories import RefFactory
+
+        return RefFactory
+
+    @functools.cached_property
+    def _usage_class(self) -> type[TestUsage]:
+        """The report's `TestUsage`, imported when the first test is tracked."""
+        from .report import TestUsage
+
+        return TestUsage
 
     @pytest.fixture
     def memstore_storage_classes(self) -> StorageClassFactory:
@@ -339,13 +387,11 @@ class SessionFixtures:
         options: Mapping[str, Any],
         label: str,
     ) -> InMemoryButler:
-        from .butler.butler import InMemoryButler
-
         store_options, butler_options = _split_options(options)
         universe = butler_options.get("universe") or self.state.butler_universe
         if universe == "none":
             store = self._build_store(request, item, test, store_options, label)
-            butler = InMemoryButler(
+            butler = self._butler_class(
                 run=butler_options.get("run", _DEFAULT_RUN),
                 collections=butler_options.get("collections"),
                 datastore=store,
@@ -365,14 +411,14 @@ class SessionFixtures:
             store = self._build_store(
                 request, item, test, store_options, label, DafStorageClasses()
             )
-            butler = InMemoryButler(
+            butler = self._butler_class(
                 run=butler_options.get("run", _DEFAULT_RUN),
                 collections=butler_options.get("collections"),
                 datastore=store,
                 universe=universe,
             )
         if item.config.hook.pytest_memstore_butler_created.get_hookimpls():
-            item.ihook.pytest_memstore_butler_created(
+            self._hooks(item).pytest_memstore_butler_created(
                 butler=butler, request=_request_for_hook(request, "butler_created")
             )
         return butler
@@ -433,9 +479,9 @@ class SessionFixtures:
 
         Storage class names resolve through ``memstore_storage_classes``.
         """
-        from .factories import RefFactory
-
-        return RefFactory(self._test_state(self._current()).storage_classes, self.dataset_types)
+        return self._ref_factory_class(
+            self._test_state(self._current()).storage_classes, self.dataset_types
+        )
 
 
 def _request_for_hook(

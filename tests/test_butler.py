@@ -538,6 +538,20 @@ def test_associate_and_disassociate(butler: InMemoryButler) -> None:
         butler.get("calexp", DID, collections="tag")
 
 
+def test_recording_a_taken_dataset_id_adds_nothing(butler: InMemoryButler) -> None:
+    ref = butler.put({"a": 1}, "calexp", DID)
+    before = snapshot(butler)
+    same_id = type(ref)(ref.datasetType, {**DID, "visit": 43}, "run", id=ref.id)
+    with pytest.raises(ConflictingDefinitionError, match="already registered"):
+        butler.registry_state.insert(same_id)
+    same_key = type(ref)(ref.datasetType, DID, "run")
+    with pytest.raises(ConflictingDefinitionError, match="already has"):
+        butler.registry_state.insert(same_key)
+    assert snapshot(butler) == before
+    assert butler.registry_state.find("calexp", same_id.dataId, ["run"]) is None
+    assert butler.registry_state.get_dataset(same_key.id) is None
+
+
 def test_error_classes_have_daf_butlers_bases() -> None:
     assert issubclass(DatasetNotFoundError, LookupError)
     assert issubclass(MissingDatasetTypeError, KeyError)

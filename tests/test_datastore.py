@@ -14,6 +14,7 @@ from pytest_memstore import (
     BridgeManager,
     DatasetRef,
     DatasetRefURIs,
+    DatasetType,
     DatasetTypeNotSupportedError,
     ExampleMetrics,
     InMemoryDatastore,
@@ -864,6 +865,32 @@ def test_derived_component_of_a_list(store: InMemoryDatastore, make_ref: MakeRef
     counter = ref.makeComponentRef("counter")
     assert store.get(counter) == 4
     assert store.get(counter, parameters={"slice": slice(1, None)}) == 3
+
+
+class _Node:
+    def __init__(self, value: int, child: _Node | None = None) -> None:
+        self.value = value
+        self.child = child
+
+
+def test_a_component_of_the_composites_own_storage_class_is_read_as_the_component(
+    store: InMemoryDatastore,
+) -> None:
+    # The component ref's storage class is the very object the composite was
+    # put with: only its name says it is a component, and get must read the
+    # component rather than hand back the stored composite.
+    node = StorageClass("Node", _Node, components={"child": "Node"})
+    factory = StorageClassFactory()
+    factory.registerStorageClass(node)
+    ref = DatasetRef(DatasetType("tree", {"instrument", "visit"}, node), DUMMY)
+    child_ref = ref.makeComponentRef("child")
+    assert child_ref.datasetType.storageClass is node
+    tree = _Node(1, _Node(2))
+    store.put(tree, ref)
+    assert store.get(child_ref) is tree.child
+    assert store.get(ref) is tree
+    with pytest.raises(ValueError, match="component"):
+        store.put(tree, child_ref)
 
 
 def test_none_component_is_returned_as_none(

@@ -90,6 +90,28 @@ def test_resolved_uses_the_given_factory_and_names_what_it_lacks() -> None:
         datasetType.resolved(default_storage_classes())
 
 
+def test_a_resolved_dataset_type_is_the_one_built_from_the_storage_class_objects() -> None:
+    factory = spectrum_factory()
+    spectrum = factory.getStorageClass("Spectrum")
+    for name, parent in (("spec", None), ("spec.flux", "Spectrum")):
+        resolved = DatasetType(name, DIMENSIONS, "Spectrum", parentStorageClass=parent).resolved(
+            factory
+        )
+        built = DatasetType(
+            name, DIMENSIONS, spectrum, parentStorageClass=spectrum if parent else None
+        )
+        assert resolved == built
+        assert hash(resolved) == hash(built)
+        assert resolved.storageClass is spectrum
+        assert resolved.parentStorageClass is (spectrum if parent else None)
+        assert resolved.isComponent() == built.isComponent()
+    # Put with the resolved composite type, read back through the component's.
+    store = InMemoryDatastore(storageClasses=factory)
+    ref = DatasetRef(DatasetType("spec", DIMENSIONS, "Spectrum").resolved(factory), DATA_ID)
+    store.put(Spectrum([1.0]), ref)
+    assert isinstance(store.get(ref), Spectrum)
+
+
 # -- stores ------------------------------------------------------------------------
 
 

@@ -118,7 +118,7 @@ class ButlerArguments:
         else:
             if dataId is None:
                 merged: Mapping[str, Any] = kwargs
-            elif isinstance(dataId, Mapping):
+            elif type(dataId) is dict or isinstance(dataId, Mapping):
                 merged = {**dataId, **kwargs} if kwargs else dataId
             else:
                 raise TypeError(
@@ -132,7 +132,7 @@ class ButlerArguments:
                     f"Bad data ID for dataset type {datasetType.name!r}: {err}"
                 ) from None
         dimensions = datasetType.dimensions
-        if not dimensions.issubset(data_id):
+        if not data_id.keys() >= dimensions:
             missing = sorted(dimensions.difference(data_id))
             raise DimensionNameError(
                 f"Data ID {data_id} for dataset type {datasetType.name!r} lacks the "

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from types import EllipsisType
 from typing import Literal
 
+from ..datastore.tables import open_transaction
 from .collection_info import CollectionInfo
 from .collection_type import CollectionType
 from .errors import CollectionCycleError
@@ -38,9 +39,10 @@ class RegistryCollections(RegistryTables):
             if name in self._collections:
                 return False
             collection = self._collections[name] = CollectionRecord(name, type, doc)
-            self._on_rollback(
-                "registerCollection", self._forget, self._collections, name, collection
-            )
+            if open_transaction(self) is not None:
+                self._on_rollback(
+                    "registerCollection", self._forget, self._collections, name, collection
+                )
         return True
 
     def get_collection_type(self, name: str) -> CollectionType:

@@ -16,6 +16,7 @@ from typing import TypeAlias
 
 from ..core.model import DatasetType
 from ..core.storage import StorageClass
+from ..datastore.tables import open_transaction
 from .errors import ConflictingDefinitionError, MissingDatasetTypeError
 from .registry_tables import RegistryTables
 from .universe import DEFAULT_UNIVERSE_DIMENSIONS
@@ -121,10 +122,11 @@ class RegistryDatasetTypes(RegistryTables):
                     f"registered definition {describe_dataset_type(existing)}"
                 )
             self._dataset_types[datasetType.name] = datasetType
-            self._on_rollback(
-                "registerDatasetType", self._forget, self._dataset_types, datasetType.name,
-                datasetType,
-            )
+            if open_transaction(self) is not None:
+                self._on_rollback(
+                    "registerDatasetType", self._forget, self._dataset_types, datasetType.name,
+                    datasetType,
+                )
         return True
 
     def get_dataset_type(self, name: str) -> DatasetType:

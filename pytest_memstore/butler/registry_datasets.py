@@ -12,6 +12,7 @@ __all__ = ["RegistryDatasets"]
 from collections.abc import Iterable
 
 from ..core.model import DataId, DatasetRef
+from ..datastore.tables import open_transaction
 from .collection_type import CollectionType
 from .errors import ConflictingDefinitionError
 from .registry_dataset_types import RegistryDatasetTypes, describe_dataset_type
@@ -37,26 +38,33 @@ class RegistryDatasets(RegistryDatasetTypes):
         datasetType = ref.datasetType
         name = datasetType.name
         key = required_data_id(ref.dataId, datasetType.dimensions)
-        with self._lock:
-            run = self._of_type(ref.run, CollectionType.RUN)
+        lock = self._lock
+        lock.acquire()
+        try:
+            run = self._collections.get(ref.run)
+            if run is None or run.type is not CollectionType.RUN:
+                run = self._of_type(ref.run, CollectionType.RUN)  # raises, saying why
             table = run.datasets.get(name)
             if table is None:
                 table = run.datasets[name] = {}
-            existing = table.get(key)
-            if existing is not None:
+            # Each setdefault adds the ref only where the key is free, and
+            # says what was there: one lookup instead of a lookup and a store.
+            existing = table.setdefault(key, ref)
+            if existing is not ref:
                 raise ConflictingDefinitionError(
                     f"Run {ref.run!r} already has a dataset of type {name!r} with data ID "
                     f"{key} (id {existing.id}); cannot add {ref}"
                 )
-            other = self._datasets.get(ref.id)
-            if other is not None:
+            other = self._datasets.setdefault(ref.id, ref)
+            if other is not ref:
+                del table[key]  # nothing is added when the ID is taken
                 raise ConflictingDefinitionError(
                     f"Dataset ID {ref.id} is already registered, for {other}; cannot add {ref}"
                 )
-            table[key] = ref
-            self._datasets[ref.id] = ref
-            if self._thread.transaction is not None:
+            if open_transaction(self) is not None:
                 self._on_rollback("insertDatasets", self._uninsert, run, name, key, ref)
+        finally:
+            lock.release()
 
     def uninsert(self, ref: DatasetRef) -> None:
         """Take back an `insert` whose datastore write failed."""

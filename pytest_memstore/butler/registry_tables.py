@@ -26,7 +26,7 @@ from typing import TypeAlias, TypeVar
 
 from ..core.model import DataId, DatasetId, DatasetRef, DatasetType
 from ..core.storage_factory import StorageClassFactory
-from ..datastore.tables import ThreadLocalOnFirstUse
+from ..datastore.tables import ThreadLocalOnFirstUse, open_transaction
 from ..datastore.transaction import DatastoreTransaction
 from .collection_type import CollectionType
 from .errors import CollectionTypeError, MissingCollectionError
@@ -119,7 +119,7 @@ class RegistryTables:
 
     def _on_rollback(self, name: str, func: Callable[..., object], *args: object) -> None:
         """Have the open transaction, if any, call ``func(*args)`` on rollback."""
-        transaction = self._thread.transaction
+        transaction = open_transaction(self)
         if transaction is not None and not transaction.closed:
             transaction.registerUndo(name, func, *args)
 

@@ -184,6 +184,8 @@ def ref_list(refs: RefT | Iterable[RefT], where: str) -> list[RefT]:
             f"got {type(refs).__name__}: {refs!r:.120}"
         )
     listed = list(refs)
+    if _ref_types.issuperset(map(type, listed)):
+        return listed  # every one of a class already checked: one C loop
     for position, ref in enumerate(listed):
         if not is_ref(ref):
             raise TypeError(

@@ -8,15 +8,13 @@ import os
 import random
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, TypeAlias
+from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
+from typing import Any, TypeAlias
 
 import attrs
 
 from .errors import DimensionNameError
-
-if TYPE_CHECKING:
-    from .storage import StorageClass
+from .storage import StorageClass
 
 DatasetId: TypeAlias = uuid.UUID
 """The unique identifier of a dataset: a `uuid.UUID`."""
@@ -27,8 +25,21 @@ _NAME_PATTERN = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$")
 _UUID4_CLEAR = ~(0xF000 << 64) & ~(0xC000 << 48)
 _UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 _SAFE_UNKNOWN = uuid.SafeUUID.unknown
-_new_uuid = object.__new__
-_set_field = object.__setattr__
+_new_uuid = _new_object = object.__new__
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """Return what sets slot ``name`` on an instance of ``cls``, past a refusing ``__setattr__``.
+
+    The slot's own setter: it takes 60% of the time ``object.__setattr__``
+    does, which matters for the objects built on every put (a ref, its ID).
+    """
+    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
+    return setter
+
+
+_set_uuid_int = _slot_setter(uuid.UUID, "int")
+_set_uuid_is_safe = _slot_setter(uuid.UUID, "is_safe")
 
 # Random bits for dataset IDs. A private generator, seeded from os.urandom,
 # so that tools which re-seed the global ``random`` per test (pytest-randomly)
@@ -46,8 +57,8 @@ def _uuid4() -> uuid.UUID:
     # builds the same kind of value (random, version 4, RFC 4122 variant) in a
     # third of the time.
     value = _new_uuid(uuid.UUID)
-    _set_field(value, "int", (_getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET)
-    _set_field(value, "is_safe", _SAFE_UNKNOWN)
+    _set_uuid_int(value, (_getrandbits(128) & _UUID4_CLEAR) | _UUID4_SET)
+    _set_uuid_is_safe(value, _SAFE_UNKNOWN)
     return value
 
 
@@ -124,6 +135,10 @@ class DataId(Mapping[str, DataIdValue]):
     def __contains__(self, key: object) -> bool:
         return key in self._items
 
+    def keys(self) -> KeysView[str]:
+        """Return the dimension names, in order: a view of the underlying dict's keys."""
+        return self._items.keys()
+
     def __hash__(self) -> int:
         return self._hash
 
@@ -162,20 +177,34 @@ def _is_hashable(value: object) -> bool:
     return True
 
 
+_VALID_NAMES: set[str] = set()
+"""Dataset type names `_check_name` has accepted: most are checked again and again."""
+_VALID_NAMES_KEPT = 4096
+"""How many names `_VALID_NAMES` keeps at most."""
+
+
 def _check_name(name: str) -> None:
+    if type(name) is str and name in _VALID_NAMES:
+        return
     if not isinstance(name, str) or _NAME_PATTERN.fullmatch(name) is None:
         raise ValueError(
             f"Dataset type name {name!r} is not valid: it must be an identifier, "
             "optionally followed by '.component'"
         )
+    if type(name) is str and len(_VALID_NAMES) < _VALID_NAMES_KEPT:
+        _VALID_NAMES.add(name)
 
 
 def _as_dimensions(value: Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):
         raise TypeError(f"dimensions must be an iterable of names, not the str {value!r}")
     dimensions = frozenset(value)
-    if not all(isinstance(d, str) for d in dimensions):
-        raise TypeError(f"dimensions must be names (str); got {sorted(map(repr, dimensions))}")
+    try:
+        "".join(dimensions)  # the cheapest check that every name is a str
+    except TypeError:
+        raise TypeError(
+            f"dimensions must be names (str); got {sorted(map(repr, dimensions))}"
+        ) from None
     return dimensions
 
 
@@ -245,6 +274,7 @@ class DatasetType:
         "_hash",
         "_parentStorageClass",
         "_parentStorageClassName",
+        "_plain_storage_class",
         "dimensions",
         "name",
         "storageClass_name",
@@ -258,6 +288,13 @@ class DatasetType:
     """The storage class given as an object; `None` when given by name (see `storageClass`)."""
     _parentStorageClass: StorageClass | None
     _parentStorageClassName: str | None
+    _plain_storage_class: StorageClass | None
+    """``storageClass_object`` when it is a `StorageClass` (not a subclass, nor
+    daf_butler's) and this is not a component type, else `None`.
+
+    What a datastore puts and gets a whole dataset of this type with, read
+    in one step on its hot paths, which take the general path for `None`.
+    """
     _hash: int
 
     def __init__(
@@ -275,19 +312,17 @@ class DatasetType:
             parentName = None
         else:
             parentName = _check_storage_class(parentStorageClass, "parentStorageClass", name)
-        _set_field(self, "name", name)
-        _set_field(self, "dimensions", dims)
-        _set_field(self, "storageClass_name", scName)
-        _set_field(
-            self, "storageClass_object", None if isinstance(storageClass, str) else storageClass
+        _set_type_name(self, name)
+        _set_type_dimensions(self, dims)
+        _set_type_storageClass_name(self, scName)
+        storageClass_object = None if isinstance(storageClass, str) else storageClass
+        _set_type_storageClass_object(self, storageClass_object)
+        _set_type_plain_storage_class(self, _plain(name, storageClass_object))
+        _set_type_parentStorageClassName(self, parentName)
+        _set_type_parentStorageClass(
+            self, None if isinstance(parentStorageClass, str) else parentStorageClass
         )
-        _set_field(self, "_parentStorageClassName", parentName)
-        _set_field(
-            self,
-            "_parentStorageClass",
-            None if isinstance(parentStorageClass, str) else parentStorageClass,
-        )
-        _set_field(self, "_hash", hash((name, dims, scName, parentName)))
+        _set_type_hash(self, hash((name, dims, scName, parentName)))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise attrs.exceptions.FrozenInstanceError()
@@ -352,7 +387,25 @@ class DatasetType:
         parent = self._parentStorageClass
         if parent is None and self._parentStorageClassName is not None:
             parent = _named(storageClasses, self._parentStorageClassName, self)
-        return DatasetType(self.name, self.dimensions, storageClass, parentStorageClass=parent)
+        if storageClass.name != self.storageClass_name or (
+            parent is not None and parent.name != self._parentStorageClassName
+        ):
+            # A factory that gave a class of another name: a type of that name.
+            return DatasetType(
+                self.name, self.dimensions, storageClass, parentStorageClass=parent
+            )
+        # The same names, so the same checks passed and the same hash: copy them.
+        name = self.name
+        copy: DatasetType = _new_object(DatasetType)
+        _set_type_name(copy, name)
+        _set_type_dimensions(copy, self.dimensions)
+        _set_type_storageClass_name(copy, self.storageClass_name)
+        _set_type_storageClass_object(copy, storageClass)
+        _set_type_plain_storage_class(copy, _plain(name, storageClass))
+        _set_type_parentStorageClassName(copy, self._parentStorageClassName)
+        _set_type_parentStorageClass(copy, parent)
+        _set_type_hash(copy, self._hash)
+        return copy
 
     def __eq__(self, other: object) -> bool:
         if self is other:
@@ -467,6 +520,24 @@ class DatasetType:
         )
 
 
+# The slots' own setters (see `_slot_setter`).
+_set_type_name = _slot_setter(DatasetType, "name")
+_set_type_dimensions = _slot_setter(DatasetType, "dimensions")
+_set_type_storageClass_name = _slot_setter(DatasetType, "storageClass_name")
+_set_type_storageClass_object = _slot_setter(DatasetType, "storageClass_object")
+_set_type_plain_storage_class = _slot_setter(DatasetType, "_plain_storage_class")
+_set_type_parentStorageClassName = _slot_setter(DatasetType, "_parentStorageClassName")
+_set_type_parentStorageClass = _slot_setter(DatasetType, "_parentStorageClass")
+_set_type_hash = _slot_setter(DatasetType, "_hash")
+
+
+def _plain(name: str, storageClass: StorageClass | None) -> StorageClass | None:
+    """Return ``DatasetType._plain_storage_class`` for this name and storage class."""
+    if type(storageClass) is StorageClass and "." not in name:
+        return storageClass
+    return None
+
+
 def _rebuild_dataset_type(
     name: str,
     dimensions: frozenset[str],
@@ -545,10 +616,10 @@ class DatasetRef:
             id = _uuid4()
         elif not isinstance(id, uuid.UUID):
             raise TypeError(f"id must be a uuid.UUID; got {type(id).__name__}")
-        _set_field(self, "datasetType", datasetType)
-        _set_field(self, "dataId", dataId)
-        _set_field(self, "run", run)
-        _set_field(self, "id", id)
+        _set_ref_datasetType(self, datasetType)
+        _set_ref_dataId(self, dataId)
+        _set_ref_run(self, run)
+        _set_ref_id(self, id)
 
     def _key(self) -> tuple[Any, ...]:
         dt = self.datasetType
@@ -609,3 +680,9 @@ class DatasetRef:
             f"DatasetRef({self.datasetType.name!r}, {self.dataId}, run={self.run!r}, "
             f"id={self.id!s})"
         )
+
+
+_set_ref_datasetType = _slot_setter(DatasetRef, "datasetType")
+_set_ref_dataId = _slot_setter(DatasetRef, "dataId")
+_set_ref_run = _slot_setter(DatasetRef, "run")
+_set_ref_id = _slot_setter(DatasetRef, "id")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.foreign import is_ref, ref_list, require_ref
 from ..core.model import DatasetRef
-from .tables import StoreTables
+from .tables import StoreTables, open_transaction
 
 if TYPE_CHECKING:
     from ..core.foreign import RefLike
@@ -49,17 +49,17 @@ class RemovalMixin(StoreTables):
         if type(ref) is DatasetRef or is_ref(ref):
             with self._lock:
                 record = self.records.get(ref.id)
-                if record is None or record.parentID not in self.datasets:
+                if record is None or record[2] not in self.datasets:  # its parentID
                     message = f"Cannot trash {ref}: it is not stored in {self.name}"
                     if ignore_errors:
                         _log.warning("%s (ignored)", message)
                         return
                     raise FileNotFoundError(message)
-                self.counts.trash += self.bridge.moveToTrash([ref], self._thread.transaction)
+                self.counts.trash += self.bridge.moveToTrash([ref], open_transaction(self))
             return
         refs = ref_list(ref, "trash")
         with self._lock:
-            self.counts.trash += self.bridge.moveToTrash(refs, self._thread.transaction)
+            self.counts.trash += self.bridge.moveToTrash(refs, open_transaction(self))
 
     def emptyTrash(
         self,
@@ -98,13 +98,15 @@ class RemovalMixin(StoreTables):
                 for ref in trashed:
                     _log.info("Would remove %s from %s (dry run)", ref, self.name)
                 return set()
-            records = self.records
+            pop_record = self.records.pop
+            let_go = self._let_go
             for ref in trashed:
                 dataset_id = ref.id
-                if dataset_id not in records:
+                record = pop_record(dataset_id, None)
+                if record is None:
                     continue
                 try:
-                    self._detach(dataset_id)
+                    let_go(dataset_id, record)
                 except Exception:
                     if not ignore_errors:
                         raise

@@ -131,10 +131,6 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         self._constrained = self.constraints is not _NO_CONSTRAINTS
         self._accepted = {}
         self._lock = threading.RLock()
-        # Bound once: acquire()/release() in try/finally costs half a `with`.
-        self._acquire = self._lock.acquire
-        self._insert_one = self.bridge.insert_one
-        self._release = self._lock.release
         # Transactions open in any thread; while none is, put skips the
         # thread-local lookup.
         self._open_transactions = 0

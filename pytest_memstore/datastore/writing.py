@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ..core.conversion import converted_for_put, delegate_copy
 from ..core.errors import DatasetTypeNotSupportedError, DatastoreValidationError
 from ..core.foreign import error_for, ref_list, require_ref
-from ..core.model import DatasetId, DatasetRef, DatasetType
+from ..core.model import DatasetId, DatasetRef
 from ..core.storage import StorageClass
 from .bridge import PriorEntry
 from .storage_classes import StorageClassMixin
-from .tables import MISSING, StoredMemoryItemInfo
+from .tables import MISSING, StoredMemoryItemInfo, open_transaction
 
 if TYPE_CHECKING:
     from ..core.foreign import RefLike
@@ -60,27 +60,29 @@ class WritingMixin(StorageClassMixin):
         ValueError
             ``ref`` is a component ref: put the composite.
         """
-        if type(ref) is not DatasetRef:
+        if type(ref) is DatasetRef:
+            # Our dataset type holds its storage class ready for a put, a
+            # StorageClass; None for a component, a storage class given by
+            # name or of another class.
+            storageClass = ref.datasetType._plain_storage_class
+        else:
             require_ref(ref, "put")
-        datasetType = ref.datasetType
+            storageClass = None
         if self._constrained and not self._accepts(ref):
             raise error_for(
                 DatasetTypeNotSupportedError,
                 ref,
                 f"Datastore {self.name} does not accept {ref}: its constraints reject it",
             )
-        if "." in datasetType.name:
-            raise ValueError(f"Cannot put {ref}: it is a component; put its composite instead")
-        storageClass = (
-            datasetType.storageClass_object if type(datasetType) is DatasetType else None
-        )
-        if storageClass is None:
-            storageClass = self._storage_class_for(ref, "put")
         # core.conversion.stored_form, written out: a call costs a put a few percent.
-        if type(storageClass) is StorageClass:
+        if storageClass is not None:
             pytype = storageClass.resolved_pytype
         else:
-            pytype = storageClass.pytype
+            storageClass = self._storage_class_to_put(ref)
+            if type(storageClass) is StorageClass:
+                pytype = storageClass.resolved_pytype
+            else:
+                pytype = storageClass.pytype
         if pytype is not None and isinstance(inMemoryDataset, pytype):
             obj = inMemoryDataset
         else:
@@ -91,7 +93,8 @@ class WritingMixin(StorageClassMixin):
         record = _new_tuple(
             StoredMemoryItemInfo, (_time(), storageClass, dataset_id, dataset_id)
         )
-        self._acquire()
+        lock = self._lock
+        lock.acquire()
         try:
             # The common case (a new ID, no transaction) in as few dict
             # operations as it takes; setdefault leaves an existing record
@@ -105,13 +108,27 @@ class WritingMixin(StorageClassMixin):
                 siblings = self.related.setdefault(dataset_id, fresh)
                 if siblings is not fresh:
                     siblings.add(dataset_id)
-                self._insert_one(dataset_id, ref)
+                self.bridge.insert_one(dataset_id, ref)
                 self.counts.put += 1
                 return
-            self._replace(ref, obj, record, self._thread.transaction)
+            self._replace(ref, obj, record, open_transaction(self))
             self.counts.put += 1
         finally:
-            self._release()
+            lock.release()
+
+    def _storage_class_to_put(self, ref: RefLike) -> StorageClass:
+        """Return the storage class to put ``ref`` with, when its dataset type has none ready.
+
+        Raises
+        ------
+        ValueError
+            ``ref`` is a component ref.
+        KeyError
+            Its storage class name is not known.
+        """
+        if "." in ref.datasetType.name:
+            raise ValueError(f"Cannot put {ref}: it is a component; put its composite instead")
+        return self._storage_class_for(ref, "put")
 
     def _replace(
         self,
@@ -226,6 +243,6 @@ class WritingMixin(StorageClassMixin):
                     )
             if len({ref.id for ref in listed}) != len(listed):
                 raise DatastoreValidationError("addStoredItemInfo got the same dataset ID twice")
-            transaction = self._thread.transaction
+            transaction = open_transaction(self)
             for ref, info in zip(listed, info_list, strict=True):
                 self._add_record(ref, info, transaction, "addStoredItemInfo")
