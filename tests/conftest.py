@@ -115,3 +115,15 @@ def side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
     daf_side = DafButlerSide(template, tmp_path / "repo")
     yield daf_side
     daf_side.close()
+
+
+@pytest.fixture(params=["memstore_daf", "daf_butler"])
+def daf_side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
+    """Our butler in daf_butler mode, then daf_butler's own (both need lsst-daf-butler)."""
+    pytest.importorskip("lsst.daf.butler", reason="needs the butler extra")
+    if request.param == "memstore_daf":
+        yield MemstoreDafSide()
+        return
+    side = DafButlerSide(request.getfixturevalue("daf_butler_template"), tmp_path / "repo")
+    yield side
+    side.close()

@@ -3,6 +3,8 @@ collection information: what the differential tests cannot show."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pytest_memstore import (
@@ -60,6 +62,34 @@ def test_a_query_on_a_dimension_the_type_lacks_reads_no_dataset(
 
     monkeypatch.setattr(butler.registry_state, "query", no_scan)
     assert butler.query_datasets("calexp", where="visit = 1 OR exposure = 1", explain=False) == []
+
+
+@pytest.mark.parametrize(
+    ("where", "data_id"),
+    [
+        ("instrument = 'Cam' AND visit = 3", {}),
+        ("visit = 3 AND visit > 2", {"instrument": "Cam"}),
+        ("", {"instrument": "Cam", "visit": 3}),
+    ],
+)
+def test_a_query_that_gives_every_dimension_looks_the_dataset_up(
+    butler: InMemoryButler, monkeypatch: pytest.MonkeyPatch, where: str, data_id: dict[str, Any]
+) -> None:
+    def no_scan(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the query read every dataset of the type")
+
+    monkeypatch.setattr(butler.registry_state, "query", no_scan)
+    for find_first in (True, False):
+        refs = butler.query_datasets("calexp", where=where, find_first=find_first, **data_id)
+        assert [ref.dataId["visit"] for ref in refs] == [3]
+
+
+def test_an_equality_of_another_type_is_still_an_invalid_query(butler: InMemoryButler) -> None:
+    with pytest.raises(InvalidQueryError, match="do not agree"):
+        butler.query_datasets("calexp", where="instrument = 'Cam' AND visit = 'three'")
+    with pytest.raises(InvalidQueryError, match="do not agree"):
+        butler.query_datasets("calexp", where="visit = 'three'")
+    assert butler.query_datasets("calexp", where="visit = 3 AND visit = 4", explain=False) == []
 
 
 def test_the_default_universe_names_are_daf_butlers() -> None:

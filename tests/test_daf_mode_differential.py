@@ -1,37 +1,25 @@
 """daf_butler mode against a real daf_butler Butler: the same test, both butlers.
 
-Each test takes ``daf_side`` and runs twice: on ``InMemoryButler(universe=...)``
-built with `pytest_memstore.testrepo`, and on a real Butler built with
-``lsst.daf.butler.tests``, over the same dimension records (``DummyCam``,
-visits 42-44, detectors 1-2). The objects passed in are daf_butler's, and so
-must be what comes back and what is raised. Skipped without lsst-daf-butler.
+Each test takes ``daf_side`` (see ``conftest.py``) and runs twice: on
+``InMemoryButler(universe=...)`` built with `pytest_memstore.testrepo`, and
+on a real Butler built with ``lsst.daf.butler.tests``, over the same
+dimension records (``DummyCam``, visits 42-44, detectors 1-2). The objects
+passed in are daf_butler's, and so must be what comes back and what is
+raised. Skipped without lsst-daf-butler.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests._butler_sides import INSTRUMENT, RUN, DafButlerSide, MemstoreDafSide, Side
+from tests._butler_sides import INSTRUMENT, RUN, MemstoreDafSide, Side
 
 daf_butler = pytest.importorskip("lsst.daf.butler", reason="needs the butler extra")
 
 VISIT = {"instrument": INSTRUMENT, "visit": 42}
-
-
-@pytest.fixture(params=["memstore_daf", "daf_butler"])
-def daf_side(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Side]:
-    """Our butler in daf_butler mode, then daf_butler's own."""
-    if request.param == "memstore_daf":
-        yield MemstoreDafSide()
-        return
-    side = DafButlerSide(request.getfixturevalue("daf_butler_template"), tmp_path / "repo")
-    yield side
-    side.close()
 
 
 def calexp(side: Side) -> Any:
@@ -248,6 +236,17 @@ def test_transactions_roll_back_puts(daf_side: Side) -> None:
         butler.put({"a": 1}, "calexp", VISIT)
         raise RuntimeError("undo")
     assert butler.find_dataset("calexp", VISIT) is None
+
+
+def test_validate_configuration(daf_side: Side) -> None:
+    calexp(daf_side)
+    daf_side.register("metrics", ["instrument", "visit"], "ExampleComposite")
+    butler = daf_side.butler
+    butler.validateConfiguration()
+    butler.validateConfiguration(logFailures=True, datasetTypeNames=["calexp"], ignore=["x"])
+    butler.validateConfiguration(ignore=["metrics", "calexp"])
+    with pytest.raises(daf_butler.MissingDatasetTypeError):
+        butler.validateConfiguration(datasetTypeNames=["nope"])
 
 
 # -- where we differ on purpose ---------------------------------------------

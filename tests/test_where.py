@@ -83,6 +83,27 @@ def test_clause_records_its_text_and_keys() -> None:
 @pytest.mark.parametrize(
     ("text", "bind", "expected"),
     [
+        ("visit = 42", {}, {"visit": 42}),
+        ("42 = visit AND instrument = 'Cam'", {}, {"visit": 42, "instrument": "Cam"}),
+        ("visit = v AND (detector = 1)", {"v": 7}, {"visit": 7, "detector": 1}),
+        ("visit = 1 AND (detector = 1 OR detector = 2)", {}, {"visit": 1}),
+        ("visit = 1 OR detector = 2", {}, {}),
+        ("NOT visit = 1", {}, {}),
+        ("visit > 1 AND visit != 3 AND visit IN (4)", {}, {}),
+        ("visit = detector", {}, {}),
+        ("visit = 1 AND visit = 2", {}, {}),  # contradictory: nothing to look up by
+        ("", {}, {}),
+    ],
+)
+def test_equalities_are_the_values_the_expression_requires(
+    text: str, bind: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert dict(parse_where(text, bind=bind, dimensions=DIMENSIONS).equalities) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "bind", "expected"),
+    [
         ("visit = v", {"v": 42}, True),
         ("visit = :v", {"v": 42}, True),
         ("visit IN (v)", {"v": [1, 42]}, True),

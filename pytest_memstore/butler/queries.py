@@ -31,6 +31,23 @@ def _matches(constraints: Mapping[str, Any], clause: WhereClause, key: DataId) -
     return clause(key)
 
 
+def _prefiltered(
+    equal: list[tuple[str, Any]],
+    constraints: Mapping[str, Any],
+    clause: WhereClause,
+    key: DataId,
+) -> bool:
+    """Return `_matches`, after a cheaper look at the values that must be equal.
+
+    A value of another type is left to the clause (which says what is wrong).
+    """
+    for name, value in equal:
+        found = key[name]
+        if found != value and type(found) is type(value):
+            return False
+    return _matches(constraints, clause, key)
+
+
 def _anything(dataId: DataId) -> bool:
     """Match every data ID."""
     return True
@@ -136,8 +153,7 @@ class ButlerQueries(ButlerArguments):
             registry.search_path(names)  # the collections must exist all the same
             refs: list[DatasetRef] = []
         else:
-            matches = partial(_matches, constraints, clause)
-            refs = registry.query(datasetType.name, names, find_first=find_first, predicate=matches)
+            refs = self._search(datasetType, names, find_first, constraints, clause)
         if refs and refs[0].datasetType.storageClass != datasetType.storageClass:
             refs = [ref.overrideStorageClass(datasetType.storageClass) for ref in refs]
         for name, descending in reversed(order):
@@ -156,6 +172,38 @@ class ButlerQueries(ButlerArguments):
                 self._explain(datasetType, names, constraints, where, bind, absent)
             )
         return refs
+
+    def _search(
+        self,
+        datasetType: DatasetType,
+        names: tuple[str, ...],
+        find_first: bool,
+        constraints: Mapping[str, Any],
+        clause: WhereClause,
+    ) -> list[DatasetRef]:
+        """Return the datasets of a type in the collections whose data IDs match.
+
+        The values the data ID and the ``where`` equalities give select the
+        datasets before the expression is tested: looked up by key when
+        they give every dimension of the type, compared first otherwise.
+        """
+        registry = self.registry_state
+        name = datasetType.name
+        equal = {**clause.equalities, **constraints}
+        if datasetType.dimensions <= equal.keys():
+            key = DataId({d: equal[d] for d in datasetType.dimensions})
+            if find_first:
+                first = registry.find(name, key, names)
+                found = [] if first is None else [first]
+            else:
+                found = registry.find_every(name, key, names)
+            refs = [ref for ref in found if _matches(constraints, clause, key)]
+            if refs or not clause.equalities:
+                return refs
+            # Nothing: the scan below tells a where that compares values of
+            # another type (an InvalidQueryError) from one that matches nothing.
+        matches = partial(_prefiltered, list(equal.items()), constraints, clause)
+        return registry.query(name, names, find_first=find_first, predicate=matches)
 
     @staticmethod
     def _query_constraints(

@@ -51,6 +51,25 @@ class RegistryLookup(RegistryTables):
                 return ref
         return None
 
+    def find_every(
+        self, name: str, key: DataId, collections: Iterable[str]
+    ) -> list[DatasetRef]:
+        """Return every dataset of type ``name`` and data ID ``key`` in the search path, once.
+
+        Raises
+        ------
+        MissingCollectionError
+            A collection does not exist.
+        """
+        with self._lock:
+            path = self._flatten(collections)
+        found: dict[DatasetId, DatasetRef] = {}
+        for collection in path:
+            ref = collection.datasets.get(name, _EMPTY).get(key)
+            if ref is not None:
+                found.setdefault(ref.id, ref)
+        return list(found.values())
+
     def query(
         self,
         name: str,
@@ -65,9 +84,7 @@ class RegistryLookup(RegistryTables):
         search path; otherwise every one, each dataset once. Results come in
         search-path order, then in the order they were added.
         """
-        with self._lock:
-            path = self._flatten(collections)
-            tables = [(c.datasets.get(name) or {}).copy() for c in path]
+        tables = [table for _, table in self.dataset_tables(name, collections)]
         if find_first:
             first: dict[DataId, DatasetRef] = {}
             for table in tables:
@@ -81,6 +98,23 @@ class RegistryLookup(RegistryTables):
                 if ref.id not in every and predicate(key):
                     every[ref.id] = ref
         return list(every.values())
+
+    def dataset_tables(
+        self, name: str, collections: Iterable[str]
+    ) -> list[tuple[str, dict[DataId, DatasetRef]]]:
+        """Return the datasets of type ``name`` in each collection of the search path.
+
+        Chains are flattened; each item is a collection's name and a copy of
+        its table of that type, keyed by required data ID.
+
+        Raises
+        ------
+        MissingCollectionError
+            A collection does not exist.
+        """
+        with self._lock:
+            path = self._flatten(collections)
+            return [(c.name, (c.datasets.get(name) or {}).copy()) for c in path]
 
     def run_datasets(self, runs: Iterable[str]) -> list[DatasetRef]:
         """Return every dataset the given runs own.

@@ -92,6 +92,10 @@ class WhereClause:
     absent : `frozenset` [`str`], optional
         The dimensions the expression names that the data IDs queried lack;
         when there are any, nothing matches.
+    equalities : mapping, optional
+        The values the expression requires of data ID keys (its terms
+        ``key = literal`` joined by AND at the top); a query can look
+        datasets up by them before testing the expression.
 
     Raises
     ------
@@ -101,7 +105,7 @@ class WhereClause:
         range).
     """
 
-    __slots__ = ("absent", "keys", "predicate", "text")
+    __slots__ = ("absent", "equalities", "keys", "predicate", "text")
 
     def __init__(
         self,
@@ -109,11 +113,13 @@ class WhereClause:
         predicate: _Predicate,
         keys: frozenset[str],
         absent: frozenset[str] = frozenset(),
+        equalities: Mapping[str, Any] | None = None,
     ) -> None:
         self.text = text
         self.predicate = predicate
         self.keys = keys
         self.absent = absent
+        self.equalities: Mapping[str, Any] = {} if equalities is None else equalities
 
     def __call__(self, dataId: Mapping[str, Any]) -> bool:
         """Return whether ``dataId`` satisfies the expression."""
@@ -232,7 +238,28 @@ def _bind_key(bind: Mapping[str, Any]) -> Hashable:
 def _compile(text: str, bind: Mapping[str, Any], dimensions: frozenset[str]) -> _Compiled:
     parser = _Parser(text, tokenize(text), bind, dimensions)
     predicate = parser.parse()
-    return WhereClause(text, predicate, frozenset(parser.keys)), tuple(parser.others.items())
+    equalities = _equalities(predicate, parser.equalities)
+    clause = WhereClause(text, predicate, frozenset(parser.keys), equalities=equalities)
+    return clause, tuple(parser.others.items())
+
+
+def _equalities(
+    predicate: _Predicate, found: Mapping[int, tuple[str, Any]]
+) -> dict[str, Any] | None:
+    """Return the ``key = literal`` terms that ``predicate`` (an AND of terms, or one) requires.
+
+    `None` when two of them require different values of one key.
+    """
+    terms = getattr(predicate, "conjuncts", [predicate])
+    equalities: dict[str, Any] = {}
+    for term in terms:
+        equality = found.get(id(term))
+        if equality is None:
+            continue
+        name, value = equality
+        if equalities.setdefault(name, value) != value:
+            return None
+    return equalities
 
 
 class _Parser:
@@ -252,6 +279,8 @@ class _Parser:
         self.dimensions = dimensions
         self.keys: set[str] = set()
         self.others: dict[str, int] = {}  # names neither bound nor dimensions: first position
+        # The comparisons ``key = literal`` made, by the id of their predicate.
+        self.equalities: dict[int, tuple[str, Any]] = {}
 
     # -- token helpers ---------------------------------------------------
 
@@ -311,7 +340,13 @@ class _Parser:
             terms.append(term())
         if len(terms) == 1:
             return terms[0]
-        return lambda dataId: combine(each(dataId) for each in terms)
+
+        def combined(dataId: Mapping[str, Any]) -> bool:
+            return combine(each(dataId) for each in terms)
+
+        if keyword == "AND":
+            combined.conjuncts = terms  # type: ignore[attr-defined]  # for _equalities
+        return combined
 
     def negation(self) -> _Predicate:
         if self.at_keyword("NOT"):
@@ -474,13 +509,21 @@ class _Parser:
             return lambda dataId: result
         if isinstance(left, _Key) and isinstance(right, _Literal):
             key, value = left.name, right.value
-            return lambda dataId: _checked(compare, dataId[key], value, text, described)
-        if isinstance(left, _Literal) and isinstance(right, _Key):
+            predicate: _Predicate = lambda dataId: _checked(  # noqa: E731
+                compare, dataId[key], value, text, described
+            )
+        elif isinstance(left, _Literal) and isinstance(right, _Key):
             value, key = left.value, right.name
-            return lambda dataId: _checked(compare, value, dataId[key], text, described)
-        assert isinstance(left, _Key) and isinstance(right, _Key)
-        first, second = left.name, right.name
-        return lambda dataId: _checked(compare, dataId[first], dataId[second], text, described)
+            predicate = lambda dataId: _checked(compare, value, dataId[key], text, described)  # noqa: E731
+        else:
+            assert isinstance(left, _Key) and isinstance(right, _Key)
+            first, second = left.name, right.name
+            return lambda dataId: _checked(
+                compare, dataId[first], dataId[second], text, described
+            )
+        if symbol == "=":
+            self.equalities[id(predicate)] = (key, value)
+        return predicate
 
     def membership(
         self, left: _Operand, values: list[Any], ranges: list[RangeLiteral], negated: bool

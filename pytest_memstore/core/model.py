@@ -142,6 +142,10 @@ class DataId(Mapping[str, DataIdValue]):
     def __hash__(self) -> int:
         return self._hash
 
+    def to_dict(self) -> dict[str, DataIdValue]:
+        """Return the items as a new `dict` (faster than ``dict(dataId)``)."""
+        return dict(self._items)
+
     def __eq__(self, other: object) -> bool:
         if type(other) is DataId:
             return self._hash == other._hash and self._items == other._items

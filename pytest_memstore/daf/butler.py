@@ -14,6 +14,7 @@ from __future__ import annotations
 
 __all__ = ["DafButler"]
 
+import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,8 +31,11 @@ from ..core.model import DatasetType
 from ..datastore.store import InMemoryDatastore
 from .codec import DafCodec
 from .errors import daf_errors
+from .queries import DafQueries
 from .records import DimensionRecords
 from .storage import DafStorageClasses
+
+_log = logging.getLogger(__name__)
 
 
 def resolve_universe(universe: object) -> DimensionUniverse:
@@ -64,7 +68,7 @@ class _DatastoreView:
         return getattr(self.datastore, name)
 
 
-class DafButler(InMemoryButler):
+class DafButler(DafQueries, InMemoryButler):  # type: ignore[misc]  # daf_butler's queries
     """An in-memory butler in daf_butler mode.
 
     Parameters
@@ -81,7 +85,10 @@ class DafButler(InMemoryButler):
     -----
     Every public method of `InMemoryButler` is redefined here: each turns
     its arguments into ours, calls the standalone butler that shares this
-    one's state (``_plain``), and turns the result into daf_butler's.
+    one's state (``_plain``), and turns the result into daf_butler's. The
+    queries (`DafQueries`: ``query``, ``query_data_ids``,
+    ``query_dimension_records``, ``query_datasets``) are daf_butler's query
+    system over this butler's records and datasets.
     """
 
     def __init__(
@@ -408,30 +415,6 @@ class DafButler(InMemoryButler):
     # -- queries and removal -----------------------------------------------------
 
     @daf_errors
-    def query_datasets(
-        self,
-        dataset_type: Any,
-        collections: str | Iterable[str] | None = None,
-        *,
-        data_id: Any = None,
-        **kwargs: Any,
-    ) -> list[Any]:
-        """Return the refs of the datasets found; see `InMemoryButler.query_datasets`."""
-        options = {
-            k: kwargs.pop(k)
-            for k in (
-                "find_first", "where", "bind", "with_dimension_records", "order_by", "limit",
-                "explain",
-            )
-            if k in kwargs
-        }
-        given = self._codec.mapping_in(data_id, kwargs)
-        refs = self._plain.query_datasets(
-            self._codec.dataset_type_in(dataset_type), collections, data_id=given, **options
-        )
-        return [self._codec.ref_out(ref) for ref in refs]
-
-    @daf_errors
     def pruneDatasets(self, refs: Iterable[Any], **kwargs: Any) -> None:
         """Remove datasets; see `InMemoryButler.pruneDatasets`."""
         self._plain.pruneDatasets(self._codec.refs_in(refs), **kwargs)
@@ -440,6 +423,57 @@ class DafButler(InMemoryButler):
     def removeRuns(self, names: Iterable[str], unstore: bool = True, **kwargs: Any) -> None:
         """Remove runs and their datasets; see `InMemoryButler.removeRuns`."""
         self._plain.removeRuns(names, unstore, **kwargs)
+
+    # -- configuration ---------------------------------------------------------
+
+    @daf_errors
+    def validateConfiguration(
+        self,
+        logFailures: bool = False,
+        datasetTypeNames: Iterable[str] | None = None,
+        ignore: Iterable[str] | None = None,
+    ) -> None:
+        """Check that the storage classes of the registered dataset types resolve.
+
+        Parameters
+        ----------
+        logFailures : `bool`, optional
+            Log each problem found.
+        datasetTypeNames : iterable of `str`, optional
+            The dataset types to check; all registered ones by default.
+        ignore : iterable of `str`, optional
+            Dataset types not to check (a composite's name covers its
+            components).
+
+        Raises
+        ------
+        lsst.daf.butler.ValidationError
+            A storage class is unknown to daf_butler's `StorageClassFactory`.
+        MissingDatasetTypeError
+            A dataset type named is not registered.
+        """
+        registry = self.registry_state
+        if datasetTypeNames:
+            datasetTypes = [registry.get_dataset_type(name) for name in datasetTypeNames]
+        else:
+            datasetTypes = registry.query_dataset_types(...)
+        skipped = set(ignore or ())
+        factory = daf_butler.StorageClassFactory()
+        problems = []
+        for datasetType in datasetTypes:
+            if datasetType.name in skipped or datasetType.nameAndComponent()[0] in skipped:
+                continue
+            name = datasetType.storageClass_name
+            if name not in factory:
+                problems.append(
+                    f"Dataset type {datasetType.name!r}: storage class {name!r} is not known to "
+                    "daf_butler's StorageClassFactory"
+                )
+        if problems:
+            if logFailures:
+                for problem in problems:
+                    _log.critical("%s", problem)
+            raise daf_butler.ValidationError(";\n".join(problems))
 
     # -- views and clones ----------------------------------------------------
 

@@ -32,6 +32,9 @@ from ..butler.existence import DatasetExistence
 from ..core.model import DataId, DatasetRef, DatasetType
 from .records import DimensionRecords
 
+# How many of daf_butler's refs `DafCodec.refs_out` keeps at most.
+_REFS_KEPT = 200_000
+
 
 def _is_empty_collection(value: object) -> bool:
     """Return whether ``value`` is an empty non-mapping container such as ``set()``."""
@@ -55,6 +58,8 @@ class DafCodec:
         self._groups: dict[frozenset[str], DimensionGroup] = {}
         self._types_out: dict[DatasetType, daf_butler.DatasetType] = {}
         self._types_in: dict[daf_butler.DatasetType, DatasetType] = {}
+        self._refs_out: dict[Any, daf_butler.DatasetRef] = {}
+        self._refs_generation = -1
         self._lock = threading.Lock()
 
     # -- dimensions ----------------------------------------------------------
@@ -219,6 +224,26 @@ class DafCodec:
         datasetType = self.dataset_type_out(ref.datasetType)
         coordinate = self.records.coordinate(datasetType.dimensions, ref.dataId)
         return daf_butler.DatasetRef(datasetType, coordinate, ref.run, id=ref.id, conform=False)
+
+    def refs_out(self, refs: Iterable[DatasetRef]) -> list[daf_butler.DatasetRef]:
+        """Return daf_butler's refs for ours, as `ref_out` does, remembering them.
+
+        Query results hand back the same datasets again and again: each
+        ref is made once, until the dimension records change (its data ID
+        holds them).
+        """
+        generation = self.records.generation
+        known = self._refs_out
+        if self._refs_generation != generation or len(known) > _REFS_KEPT:
+            known = self._refs_out = {}
+            self._refs_generation = generation
+        result = []
+        for ref in refs:
+            theirs = known.get(ref.id)
+            if theirs is None:
+                theirs = known[ref.id] = self.ref_out(ref)
+            result.append(theirs)
+        return result
 
     def optional_ref_out(self, ref: DatasetRef | None) -> daf_butler.DatasetRef | None:
         """Return `ref_out` of ``ref``, or `None`."""

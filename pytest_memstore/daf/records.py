@@ -13,8 +13,8 @@ from __future__ import annotations
 __all__ = ["DimensionRecords"]
 
 import threading
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any, TypeVar, cast
 
 from lsst.daf.butler import (
     DataCoordinate,
@@ -28,6 +28,11 @@ from lsst.daf.butler import (
 )
 from lsst.daf.butler._exceptions import InconsistentDataIdError
 from lsst.daf.butler.registry import ConflictingDefinitionError
+
+REMEMBERED = 64
+"""How many answers `DimensionRecords.remembered` keeps."""
+
+_T = TypeVar("_T")
 
 
 def _record_key(element: DimensionElement, values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -52,7 +57,11 @@ class DimensionRecords:
         self.universe = universe
         self._tables: dict[str, dict[tuple[Any, ...], DimensionRecord]] = {}
         self._expanded: dict[tuple[DimensionGroup, tuple[Any, ...]], DataCoordinate] = {}
+        self._indexes: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
+        self._remembered: dict[Hashable, Any] = {}
         self._lock = threading.RLock()
+        self.generation = 0
+        """Counts the changes to the records (for the caches of those who read them)."""
 
     def copy(self) -> DimensionRecords:
         """Return an independent store with the same records."""
@@ -123,7 +132,7 @@ class DimensionRecords:
                         )
                 staged[key] = record
             table.update(staged)
-            self._expanded.clear()
+            self._changed()
 
     def sync(
         self, element: DimensionElement | str, data: DimensionRecord | Mapping[str, Any],
@@ -151,7 +160,7 @@ class DimensionRecords:
             existing = table.get(key)
             if existing is None:
                 table[key] = record
-                self._expanded.clear()
+                self._changed()
                 return True
             old = existing.toDict()
             new = record.toDict()
@@ -164,8 +173,34 @@ class DimensionRecords:
                     f"exists: {existing} (fields {sorted(changed)} differ)"
                 )
             table[key] = record
-            self._expanded.clear()
+            self._changed()
             return changed
+
+    def _changed(self) -> None:
+        """Forget what was derived from the records (call with the lock held)."""
+        self._expanded.clear()
+        self._indexes.clear()
+        self._remembered.clear()
+        self.generation += 1
+
+    def remembered(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """Return what ``compute`` gives, computed once for ``key`` until the records change.
+
+        For what depends on the records alone (the answers of queries that
+        join no datasets); the last `REMEMBERED` are kept.
+        """
+        generation = self.generation
+        try:
+            return cast(_T, self._remembered[key])
+        except KeyError:
+            pass
+        value = compute()
+        with self._lock:
+            if generation == self.generation:  # else the records changed meanwhile
+                if len(self._remembered) >= REMEMBERED:
+                    del self._remembered[next(iter(self._remembered))]  # the oldest
+                self._remembered[key] = value
+        return value
 
     # -- reading -----------------------------------------------------------
 
@@ -174,6 +209,44 @@ class DimensionRecords:
         found = self.element(element)
         with self._lock:
             return list(self._tables.get(found.name, {}).values())
+
+    def index(self, element: DimensionElement) -> dict[tuple[Any, ...], list[dict[str, Any]]]:
+        """Return the records of ``element`` as data ID rows, by the values they depend on.
+
+        Each row maps the dimensions of the element's minimal group to the
+        record's values (a visit's row has its ``physical_filter`` and
+        ``day_obs``, and the ``band`` of its physical filter's record); rows
+        are listed under the values of the element's required dimensions
+        other than itself (``(instrument,)`` for a visit), in insertion
+        order. Cached until the records change.
+        """
+        found = self._indexes.get(element.name)
+        if found is not None:
+            return found
+        names = list(element.required.names) + list(element.implied.names)
+        fields = list(element.schema.required.names) + list(element.schema.implied.names)
+        depth = len(element.required) - 1
+        index: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        with self._lock:
+            for record in self._tables.get(element.name, {}).values():
+                values = [getattr(record, field) for field in fields]
+                row = dict(zip(names, values, strict=True))
+                self._add_implied(element, row)
+                index.setdefault(tuple(values[:depth]), []).append(row)
+            self._indexes[element.name] = index
+        return index
+
+    def _add_implied(self, element: DimensionElement, row: dict[str, Any]) -> None:
+        """Add the values its implied dimensions' records imply, in turn, to a row."""
+        for name in element.implied.names:
+            implied = self.universe[name]
+            if not implied.implied:
+                continue
+            record = self.fetch(implied, row)
+            if record is not None:
+                for further in implied.implied.names:
+                    row[further] = getattr(record, further)
+                self._add_implied(implied, row)
 
     def fetch(self, element: DimensionElement, values: Mapping[str, Any]) -> DimensionRecord | None:
         """Return the record of ``element`` for the values of its required dimensions."""

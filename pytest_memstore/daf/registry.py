@@ -3,8 +3,11 @@
 The standalone registry API with daf_butler's objects in and out, plus what
 pipe_base's and daf_butler's test utilities call on a registry: the
 dimension universe and records (``insertDimensionData``,
-``syncDimensionData``, ``expandDataId``, ``queryDimensionRecords``) and
-``_importDatasets``.
+``syncDimensionData``, ``expandDataId``) and ``_importDatasets``. The
+queries (``queryDataIds``, ``queryDimensionRecords``, ``queryDatasets``)
+are daf_butler's own, over the butler's ``query()``, and return its lazy
+result objects (``limit``, ``order_by``, ``expanded``, ``count``, ``any``,
+``findDatasets``, ...).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 import lsst.daf.butler as daf_butler
 from lsst.daf.butler import DataCoordinate, DimensionGroup, DimensionRecord, DimensionUniverse
 from lsst.daf.butler._collection_type import CollectionType as DafCollectionType
+from lsst.daf.butler.registry import RegistryDefaults
+from lsst.daf.butler.registry._registry_base import RegistryBase
 
 from ..butler.collection_type import CollectionType
 from ..butler.registry_api import ButlerRegistry
@@ -54,6 +59,21 @@ class DafRegistry:
     def isWriteable(self) -> bool:
         """Return `True`."""
         return True
+
+    @property
+    def defaults(self) -> RegistryDefaults:
+        """The butler's default collections and run (no default data ID)."""
+        defaults = RegistryDefaults(self._butler.default_collections, self._butler.run, infer=False)
+        defaults.finish(self)  # type: ignore[arg-type]
+        return defaults
+
+    # -- queries: daf_butler's own, over butler.query() ----------------------------
+
+    queryDataIds = RegistryBase.queryDataIds
+    queryDimensionRecords = RegistryBase.queryDimensionRecords
+    queryDatasets = RegistryBase.queryDatasets
+    _convert_common_query_arguments = RegistryBase._convert_common_query_arguments
+    _resolve_dataset_types = RegistryBase._resolve_dataset_types
 
     # -- dataset types -----------------------------------------------------
 
@@ -159,22 +179,6 @@ class DafRegistry:
         return self._butler.find_dataset(datasetType, dataId, collections=collections, **kwargs)
 
     @daf_errors
-    def queryDatasets(
-        self, datasetType: Any, *, dataId: Any = None, **kwargs: Any
-    ) -> list[Any]:
-        """Return the refs of matching datasets; see `ButlerRegistry.queryDatasets`."""
-        options = {
-            k: kwargs.pop(k)
-            for k in ("collections", "dimensions", "where", "findFirst", "bind", "check")
-            if k in kwargs
-        }
-        if isinstance(datasetType, daf_butler.DatasetType):
-            datasetType = datasetType.name
-        given = self._codec.mapping_in(dataId, kwargs)
-        refs = self._plain.queryDatasets(datasetType, dataId=given, **options)
-        return [self._codec.ref_out(ref) for ref in refs]
-
-    @daf_errors
     def _importDatasets(self, datasets: Iterable[Any], expand: bool = True) -> list[Any]:
         """Record datasets whose IDs the caller chose, without storing anything.
 
@@ -244,23 +248,3 @@ class DafRegistry:
             group = self._codec.universe.conform([getattr(d, "name", d) for d in dimensions])
         values, _ = self._records.standardize(given, group)
         return self._records.coordinate(group, values)
-
-    @daf_errors
-    def queryDimensionRecords(
-        self, element: Any, *, dataId: Any = None, **kwargs: Any
-    ) -> list[DimensionRecord]:
-        """Return the records of one element that match a data ID's values."""
-        given = self._codec.mapping_in(dataId, kwargs)
-        found = self._records.element(element)
-        keys = [name for name in found.minimal_group.names if name in given]
-        return [
-            record
-            for record in self._records.records(found)
-            if all(_record_value(record, found, key) == given[key] for key in keys)
-        ]
-
-
-def _record_value(record: DimensionRecord, element: Any, key: str) -> Any:
-    if key == element.name:
-        return record.dataId[key]
-    return getattr(record, key, None)

@@ -281,36 +281,15 @@ def registerMetricsExample(butler: Any) -> None:
 
 
 def expandUniqueId(butler: Any, partialId: Mapping[str, Any]) -> DataCoordinate:
-    """Return the one full data ID that matches a partial one.
+    """Return the one full data ID that matches a partial one: daf_butler's own.
+
+    It queries the registry (``queryDataIds`` with ``check=False``), which
+    our butler answers as daf_butler's does.
 
     Raises
     ------
     ValueError
         No data ID, or more than one, matches.
     """
-    if not isinstance(butler, DafButler):
-        return UPSTREAM["expandUniqueId"](butler, partialId)  # type: ignore[no-any-return]
-    universe = butler.dimensions
-    group = universe.conform(partialId.keys())
-    records = butler.dimension_records
-    rows: list[dict[str, Any]] = [{}]
-    for name in group.required:
-        dimension = universe.dimensions[name]
-        if not dimension.has_own_table:
-            if name not in partialId:
-                raise ValueError(f"Cannot list the values of {name}; give one in {partialId}")
-            rows = [{**row, name: partialId[name]} for row in rows]
-            continue
-        grown = []
-        for row in rows:
-            for record in records.records(dimension):
-                key = record.dataId.required
-                if name in partialId and key[name] != partialId[name]:
-                    continue
-                if all(key[other] == row[other] for other in key if other in row):
-                    grown.append({**row, **key})
-        rows = grown
-    if len(rows) != 1:
-        raise ValueError(f"Found {len(rows)} matches for {partialId}, expected 1.")
-    found: DataCoordinate = butler.registry.expandDataId(rows[0], dimensions=group)
+    found: DataCoordinate = UPSTREAM["expandUniqueId"](butler, partialId)
     return found

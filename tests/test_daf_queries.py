@@ -1,0 +1,126 @@
+"""Queries in daf_butler mode where a real Butler has no counterpart to compare with.
+
+What InMemoryButler says when a query finds nothing, what it does not
+support (and says so), that its results follow the records as they change,
+and ``validateConfiguration``'s failures (a real repository cannot lose a
+storage class it uses). Skipped without lsst-daf-butler.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+daf_butler = pytest.importorskip("lsst.daf.butler", reason="needs the butler extra")
+
+from pytest_memstore.testrepo import (  # noqa: E402
+    addDataIdValue,
+    addDatasetType,
+    makeTestCollection,
+    makeTestRepo,
+)
+
+CAM = "instrument = 'Cam'"
+
+
+@pytest.fixture
+def butler() -> daf_butler.Butler:
+    """A test collection over visits 1-3 and detectors 1-2 of ``Cam``, with ``calexp`` 1 and 2."""
+    repo = makeTestRepo("unused")
+    addDataIdValue(repo, "instrument", "Cam")
+    for visit in (1, 2, 3):
+        addDataIdValue(repo, "visit", visit)
+    for detector in (1, 2):
+        addDataIdValue(repo, "detector", detector)
+    addDatasetType(repo, "calexp", {"instrument", "visit"}, "StructuredDataDict")
+    butler = makeTestCollection(repo, "queries")
+    for visit in (1, 2):
+        butler.put({"visit": visit}, "calexp", instrument="Cam", visit=visit)
+    return butler
+
+
+def test_an_empty_result_says_why(butler: daf_butler.Butler) -> None:
+    addDatasetType(butler, "raw", {"instrument", "visit"}, "StructuredDataDict")
+    with pytest.raises(daf_butler.EmptyQueryResultError) as caught:
+        butler.query_datasets("raw")
+    assert caught.value.reasons == ["No datasets of type 'raw' in collections ['test_queries']."]
+    with pytest.raises(daf_butler.EmptyQueryResultError) as caught:
+        butler.query_data_ids(["visit"], where=f"{CAM} AND visit.name = 'nope'")
+    (reason,) = caught.value.reasons
+    assert "where" in reason
+    with butler.query() as query:
+        assert list(query.data_ids(["visit"]).where(instrument="Cam").explain_no_results()) == []
+
+
+def test_a_skypix_dimension_needs_a_value(butler: daf_butler.Butler) -> None:
+    with pytest.raises(NotImplementedError, match=r"skypix dimension 'htm7'.*htm7 = "):
+        butler.query_data_ids(["htm7"])
+    assert [d["htm7"] for d in butler.query_data_ids(["htm7"], htm7=12345)] == [12345]
+
+
+@pytest.mark.parametrize(
+    ("where", "named"),
+    [
+        ("ingest_date > T'2020-01-01'", "dataset field 'ingest_date'"),
+        ("calexp.ingest_date > T'2020-01-01'", "dataset field 'ingest_date'"),
+    ],
+)
+def test_what_daf_butler_mode_does_not_support(
+    butler: daf_butler.Butler, where: str, named: str
+) -> None:
+    with pytest.raises(NotImplementedError, match=named):
+        butler.query_datasets("calexp", where=f"{CAM} AND {where}")
+
+
+def test_results_follow_the_records_as_they_change(butler: daf_butler.Butler) -> None:
+    (before,) = butler.query_datasets("calexp", where=f"{CAM} AND visit = 1",
+                                      with_dimension_records=True)
+    assert butler.query_datasets("calexp", where=f"{CAM} AND visit = 1") == [before]
+    record = before.dataId.records["visit"].toDict()
+    butler.registry.syncDimensionData("visit", {**record, "name": "renamed"}, update=True)
+    (after,) = butler.query_datasets("calexp", where=f"{CAM} AND visit.name = 'renamed'")
+    assert after == before
+    assert after.dataId.records["visit"].name == "renamed"
+    records = butler.query_dimension_records("visit", where=f"{CAM} AND visit = 1")
+    assert [r.name for r in records] == ["renamed"]
+
+
+def test_answers_from_records_follow_them(butler: daf_butler.Butler) -> None:
+    # Queries of records alone are answered again only when the records change.
+    query = {"dimensions": ["visit"], "where": f"{CAM} AND visit > 1"}
+    assert [d["visit"] for d in butler.query_data_ids(**query, order_by="visit")] == [2, 3]
+    first = butler.query_data_ids(**query, order_by="visit")
+    assert butler.query_data_ids(**query, order_by="visit") == first
+    addDataIdValue(butler, "visit", 4)
+    assert [d["visit"] for d in butler.query_data_ids(**query, order_by="visit")] == [2, 3, 4]
+    (record,) = butler.query_dimension_records("visit", where=f"{CAM} AND visit = 4")
+    butler.registry.syncDimensionData("visit", {**record.toDict(), "name": "four"}, update=True)
+    (record,) = butler.query_dimension_records("visit", where=f"{CAM} AND visit = 4")
+    assert record.name == "four"
+
+
+def test_a_query_context_closes(butler: daf_butler.Butler) -> None:
+    with butler.query() as query:
+        results = query.data_ids(["visit"]).where(instrument="Cam")
+    with pytest.raises(RuntimeError, match="context must be entered"):
+        list(results)
+
+
+def test_validate_configuration_checks_storage_classes(
+    butler: daf_butler.Butler, caplog: pytest.LogCaptureFixture
+) -> None:
+    factory = daf_butler.StorageClassFactory()
+    factory.registerStorageClass(daf_butler.StorageClass("Ephemeral", pytype=dict))
+    addDatasetType(butler, "ephemeral", {"instrument"}, "Ephemeral")
+    butler.validateConfiguration()
+    factory._unregisterStorageClass("Ephemeral")
+    with pytest.raises(daf_butler.ValidationError, match=r"'ephemeral'.*'Ephemeral'"):
+        butler.validateConfiguration()
+    with caplog.at_level(logging.CRITICAL), pytest.raises(daf_butler.ValidationError):
+        butler.validateConfiguration(logFailures=True, datasetTypeNames=["ephemeral"])
+    assert "storage class 'Ephemeral'" in caplog.text
+    butler.validateConfiguration(ignore=["ephemeral"])
+    butler.validateConfiguration(datasetTypeNames=["calexp"])
+    with pytest.raises(daf_butler.MissingDatasetTypeError):
+        butler.validateConfiguration(datasetTypeNames=["nope"])
