@@ -47,10 +47,11 @@ Every figure has a target, which is what the code is meant to reach, and a
 limit, which is what fails the check: the target with 50% headroom in its
 own direction (a ``<= 1.05`` target fails above ``1.575``, a ``>= 13``
 target below ``8.67``), so that a busy machine does not fail CI; 75% for
-the ratios to the raw-dict floor, which vary the most (`FLOOR_HEADROOM`).
-A figure past its limit is measured once more, and the check exits 1 only
-when it is past its limit in both measurements, 0 otherwise; a target
-missed within its limit is shown, not failed. Times in µs and ms are those of the
+the ratios to the raw-dict floor, which vary the most (`FLOOR_HEADROOM`),
+and 100% for the memstore_butler per-test cost (`BUTLER_HEADROOM`). A figure
+past its limit is measured once more, and the check exits 1 only when it is
+past its limit in both measurements, 0 otherwise; a target missed within
+its limit is shown, not failed. Times in µs and ms are those of the
 development machine (2 cores, CPython 3.11): a much slower machine may need
 ``--slack``, which widens every limit by that factor.
 
@@ -93,6 +94,14 @@ FLOOR_HEADROOM = 1.75
 
 One and the same ``get`` measured 1.84x to 2.26x the floor in successive
 runs on the development machine: with 1.5 (a limit of 2.25x), it failed once.
+"""
+
+BUTLER_HEADROOM = 2.0
+"""The headroom of the memstore_butler per-test cost, whose target is not met yet.
+
+pytest itself charges 60 to 85 µs for a test's first fixture on the development
+machine; the figure measured 106 to 143 µs there, so 1.5 (150 µs) left too
+little room for a busy moment.
 """
 
 BARE_2 = "bare, 2 fixtures"
@@ -235,7 +244,7 @@ def make_figures() -> list[Figure]:
         Figure("session_ratio", "session: memstore suite / bare suite, same fixture count",
                "x", 1.05, True),
         Figure("butler_further", "memstore_butler, each further test above an empty test",
-               "us", 100.0, True),
+               "us", 100.0, True, headroom=BUTLER_HEADROOM),
         Figure("butler_one_off", "memstore_butler one-off cost above memstore's", "ms",
                15.0, True),
         Figure("plugin_import", "plugin import from the sources (no bytecode)", "ms",
