@@ -97,11 +97,12 @@ runs on the development machine: with 1.5 (a limit of 2.25x), it failed once.
 """
 
 BUTLER_HEADROOM = 2.0
-"""The headroom of the memstore_butler per-test cost, whose target is not met yet.
+"""The headroom of the memstore_butler per-test cost.
 
 pytest itself charges 60 to 85 µs for a test's first fixture on the development
-machine; the figure measured 106 to 143 µs there, so 1.5 (150 µs) left too
-little room for a busy moment.
+machine. The figure is 78 to 98 µs in quiet runs, but 100 µs in `.ci/run` right
+after the test suite, where it measured 143 µs before the last speed work: 1.5
+(150 µs) leaves too little room for a busy moment.
 """
 
 BARE_2 = "bare, 2 fixtures"
