@@ -389,34 +389,20 @@ class SessionFixtures:
     ) -> InMemoryButler:
         store_options, butler_options = _split_options(options)
         universe = butler_options.get("universe") or self.state.butler_universe
+        storage_classes: StorageClassFactory
         if universe == "none":
-            store = self._build_store(request, item, test, store_options, label)
-            butler = self._butler_class(
-                run=butler_options.get("run", _DEFAULT_RUN),
-                collections=butler_options.get("collections"),
-                datastore=store,
-                storageClasses=test.storage_classes,
-            )
+            storage_classes = test.storage_classes
+            mode: dict[str, Any] = {"storageClasses": storage_classes}
         else:
-            # daf_butler mode: daf_butler's storage classes, one factory per process.
-            try:
-                from .daf.storage import DafStorageClasses
-            except ImportError as err:
-                pytest.fail(
-                    f"{item.nodeid}: a butler with universe={universe!r} needs lsst-daf-butler, "
-                    f"which could not be imported ({err})",
-                    pytrace=False,
-                )
-
-            store = self._build_store(
-                request, item, test, store_options, label, DafStorageClasses()
-            )
-            butler = self._butler_class(
-                run=butler_options.get("run", _DEFAULT_RUN),
-                collections=butler_options.get("collections"),
-                datastore=store,
-                universe=universe,
-            )
+            storage_classes = _daf_storage_classes(item, universe)
+            mode = {"universe": universe}
+        store = self._build_store(request, item, test, store_options, label, storage_classes)
+        butler = self._butler_class(
+            run=butler_options.get("run", _DEFAULT_RUN),
+            collections=butler_options.get("collections"),
+            datastore=store,
+            **mode,
+        )
         if item.config.hook.pytest_memstore_butler_created.get_hookimpls():
             self._hooks(item).pytest_memstore_butler_created(
                 butler=butler, request=_request_for_hook(request, "butler_created")
@@ -482,6 +468,19 @@ class SessionFixtures:
         return self._ref_factory_class(
             self._test_state(self._current()).storage_classes, self.dataset_types
         )
+
+
+def _daf_storage_classes(item: pytest.Item, universe: object) -> StorageClassFactory:
+    """Return daf_butler's storage classes (one factory per process), for a daf-mode butler."""
+    try:
+        from .daf.storage import DafStorageClasses
+    except ImportError as err:
+        pytest.fail(
+            f"{item.nodeid}: a butler with universe={universe!r} needs lsst-daf-butler, "
+            f"which could not be imported ({err})",
+            pytrace=False,
+        )
+    return DafStorageClasses()
 
 
 def _request_for_hook(

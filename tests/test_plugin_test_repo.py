@@ -194,3 +194,28 @@ def test_the_report_counts_what_each_test_did_with_the_shared_store(
     assert rows["test_puts_twice"]["left_datasets"] == 2
     assert rows["test_reads_nothing"]["put"] == 0
     assert rows["test_reads_nothing"]["left_datasets"] == 0
+
+
+def test_without_daf_butler_a_daf_universe_says_what_is_missing(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        no_lsst="import sys\nsys.modules['lsst'] = None  # as if not installed\n",
+        test_one="""
+import pytest
+
+@pytest.mark.memstore(universe="daf")
+def test_one(memstore_butler):
+    pass
+
+def test_standalone(memstore_butler):
+    pass
+""",
+    )
+    result = pytester.runpytest_subprocess("-p", "no_lsst")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*test_one: a butler with universe='daf' needs lsst-daf-butler*"])
+    pytester.makeini("[pytest]\nmemstore_butler_universe = daf\n")
+    result = pytester.runpytest_subprocess("-p", "no_lsst")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*memstore_butler_universe = daf needs lsst-daf-butler*"])
