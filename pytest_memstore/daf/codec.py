@@ -75,15 +75,6 @@ class DafCodec:
             self._groups[dimensions] = group
         return group
 
-    def dimension_names(self, dimensions: Iterable[str] | DimensionGroup) -> frozenset[str]:
-        """Return the required dimension names of a group or an iterable of names."""
-        if not isinstance(dimensions, DimensionGroup):
-            if isinstance(dimensions, str):
-                raise TypeError(f"dimensions must be an iterable of names, not {dimensions!r}")
-            names = [getattr(d, "name", d) for d in dimensions]
-            dimensions = self.group(frozenset(names))
-        return frozenset(dimensions.required)
-
     # -- dataset types -------------------------------------------------------
 
     def dataset_type_in(self, given: Any) -> Any:
@@ -189,12 +180,6 @@ class DafCodec:
                 f"{self.universe}"
             )
         return merged
-
-    def coordinate_out(
-        self, dimensions: frozenset[str], dataId: Mapping[str, Any]
-    ) -> DataCoordinate:
-        """Return daf_butler's expanded data coordinate for one of our data IDs."""
-        return self.records.coordinate(self.group(dimensions), dataId)
 
     # -- refs ----------------------------------------------------------------
 

@@ -63,13 +63,6 @@ class DimensionRecords:
         self.generation = 0
         """Counts the changes to the records (for the caches of those who read them)."""
 
-    def copy(self) -> DimensionRecords:
-        """Return an independent store with the same records."""
-        new = DimensionRecords(self.universe)
-        with self._lock:
-            new._tables = {name: dict(table) for name, table in self._tables.items()}
-        return new
-
     # -- writing -----------------------------------------------------------
 
     def element(self, element: DimensionElement | str) -> DimensionElement:
