@@ -51,8 +51,9 @@ def check_markers(session: pytest.Session, items: list[pytest.Item]) -> None:
         but shows a stop reason.
     """
     bad: dict[int, tuple[pytest.Mark, str, list[str]]] = {}  # by id(marker); the mark kept alive
+    inherited: dict[int, list[pytest.Mark]] = {}  # by id(collector): its and its parents' markers
     for item in items:
-        for marker in item.iter_markers("memstore"):
+        for marker in _markers_of(item, inherited):
             found = bad.get(id(marker))
             if found is not None:
                 found[2].append(item.nodeid)
@@ -71,6 +72,31 @@ def check_markers(session: pytest.Session, items: list[pytest.Item]) -> None:
     if is_xdist_worker(session.config):
         session.shouldstop = "\n".join(messages)
     raise pytest.UsageError(*messages)
+
+
+def _markers_of(item: pytest.Item, inherited: dict[int, list[pytest.Mark]]) -> list[pytest.Mark]:
+    """Return the ``memstore`` markers on ``item`` and its parents, as ``iter_markers`` would.
+
+    Each collector's are worked out once, in ``inherited``: ``item.iter_markers``
+    walks every parent again for every test.
+    """
+    own = [marker for marker in item.own_markers if marker.name == "memstore"]
+    parent = item.parent
+    if parent is None:
+        return own
+    above = inherited.get(id(parent))
+    if above is None:
+        chain = []  # the parents not yet worked out, nearest first
+        node: pytest.Collector | None = parent
+        while node is not None and id(node) not in inherited:
+            chain.append(node)
+            node = node.parent
+        above = [] if node is None else inherited[id(node)]
+        for collector in reversed(chain):
+            mine = [marker for marker in collector.own_markers if marker.name == "memstore"]
+            above = inherited[id(collector)] = mine + above if mine else above
+        above = inherited[id(parent)]
+    return own + above if own else above
 
 
 def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
