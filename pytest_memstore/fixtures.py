@@ -327,7 +327,11 @@ class SessionFixtures:
         )
         if state.tracking or options.get("detect_mutation"):
             self._usage(item, test).stores.append((options.get("name") or label, store))
-        if item.config.hook.pytest_memstore_store_created.get_hookimpls():
+        # No plugin has implemented a *_created hook while there is no tracker.
+        if (
+            self.tracker is not None
+            and item.config.hook.pytest_memstore_store_created.get_hookimpls()
+        ):
             self._hooks(item).pytest_memstore_store_created(
                 store=store, request=_request_for_hook(request, "store_created")
             )
@@ -429,7 +433,11 @@ class SessionFixtures:
             datastore=store,
             **mode,
         )
-        if item.config.hook.pytest_memstore_butler_created.get_hookimpls():
+        # No plugin has implemented a *_created hook while there is no tracker.
+        if (
+            self.tracker is not None
+            and item.config.hook.pytest_memstore_butler_created.get_hookimpls()
+        ):
             self._hooks(item).pytest_memstore_butler_created(
                 butler=butler, request=_request_for_hook(request, "butler_created")
             )
