@@ -307,7 +307,8 @@ class SessionFixtures:
     def _test_state(self, item: pytest.Item) -> _TestState:
         test = self.test
         if test is None:
-            test = self.test = _TestState(self._shared_storage_classes(item).copy())
+            shared = self.shared_by_parent.get(item.parent) or self._shared_storage_classes(item)
+            test = self.test = _TestState(shared.copy())
         return test
 
     def _build_store(
@@ -447,7 +448,9 @@ class SessionFixtures:
     def memstore(self) -> InMemoryDatastore:
         """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
         request, item, test = self._setting_up()
-        options, _ = _split_options(_marker_options(item))
+        options = _marker_options(item)
+        if options:
+            options, _ = _split_options(options)
         return self._build_store(request, item, test, options, "memstore")
 
     @pytest.fixture
