@@ -27,7 +27,6 @@ from .session import SessionState, is_xdist_worker
 if TYPE_CHECKING:
     from .butler.butler import InMemoryButler
     from .core.model import DatasetType
-    from .core.storage import StorageClass
     from .core.storage_factory import StorageClassFactory
     from .datastore.store import InMemoryDatastore
     from .factories import ButlerFactory, RefFactory, StoreFactory
@@ -248,7 +247,7 @@ class SessionFixtures:
         # and by parent node, which is cheaper to look up than a path.
         self.shared_by_dir: dict[Path, StorageClassFactory] = {}
         self.shared_by_parent: dict[object, StorageClassFactory] = {}
-        self.dataset_types: dict[tuple[str, frozenset[str], StorageClass], DatasetType] = {}
+        self.dataset_types: dict[tuple[str, frozenset[str], str], DatasetType] = {}
         self.hooks_by_parent: dict[object, Any] = {}
         self.tracker: _RequestTracker | None = None
 
