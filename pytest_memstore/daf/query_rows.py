@@ -201,10 +201,32 @@ class QueryRows:
             or any(getattr(element, "alwaysJoin", False) for element in elements)
         ):
             return None
+        if not any(d in search.dimensions.names for d in plan.constraints):
+            return self._every_dataset(name, search.collections, find_first)
         found = self._datasets_found(name, search, plan.constraints, find_first)
         if find_first:
             return [ref for _, ref, _, _ in found]
         return list({ref.id: ref for _, ref, _, _ in found}.values())
+
+    def _every_dataset(
+        self, name: str, collections: Iterable[str], find_first: bool
+    ) -> list[DatasetRef]:
+        """Return every dataset of type ``name`` in the collections, each once.
+
+        With ``find_first``, the first of each data ID along the search
+        path. As `_datasets_found` gives them, without a step per dataset
+        where there is one collection.
+        """
+        tables = self._registry.dataset_tables(name, collections)
+        if len(tables) == 1:
+            return list(tables[0][1].values())
+        if find_first:
+            first: dict[DataId, DatasetRef] = {}
+            for _, table in tables:
+                for data_id, ref in table.items():
+                    first.setdefault(data_id, ref)
+            return list(first.values())
+        return list({ref.id: ref for _, table in tables for ref in table.values()}.values())
 
     def _plan(
         self,

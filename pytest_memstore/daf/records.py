@@ -14,6 +14,7 @@ __all__ = ["DimensionRecords"]
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from operator import itemgetter
 from typing import Any, TypeVar, cast
 
 from lsst.daf.butler import (
@@ -29,10 +30,23 @@ from lsst.daf.butler import (
 from lsst.daf.butler._exceptions import InconsistentDataIdError
 from lsst.daf.butler.registry import ConflictingDefinitionError
 
+from ..core.model import DataId
+
 REMEMBERED = 64
 """How many answers `DimensionRecords.remembered` keeps."""
 
 _T = TypeVar("_T")
+
+
+def _tuple_getter(names: Iterable[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """Return a function giving the values of ``names`` in a mapping, as a tuple."""
+    listed = tuple(names)
+    if len(listed) == 1:
+        name = listed[0]
+        return lambda values: (values[name],)
+    if not listed:
+        return lambda values: ()
+    return itemgetter(*listed)
 
 
 def _record_key(element: DimensionElement, values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -59,6 +73,7 @@ class DimensionRecords:
         self._expanded: dict[tuple[DimensionGroup, tuple[Any, ...]], DataCoordinate] = {}
         self._indexes: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
         self._remembered: dict[Hashable, Any] = {}
+        self._required_getters: dict[DimensionGroup, Callable[[Mapping[str, Any]], Any]] = {}
         self._lock = threading.RLock()
         self.generation = 0
         """Counts the changes to the records (for the caches of those who read them)."""
@@ -334,7 +349,11 @@ class DimensionRecords:
         Values without records, or whose implied values are unknown, give
         a coordinate with only the required values.
         """
-        key = (dimensions, tuple(values[name] for name in dimensions.required))
+        getter = self._required_getters.get(dimensions)
+        if getter is None:
+            getter = self._required_getters[dimensions] = _tuple_getter(dimensions.required)
+        # Our data IDs keep their values in a dict: read there, not through the mapping.
+        key = (dimensions, getter(values._items if type(values) is DataId else values))
         cached = self._expanded.get(key)
         if cached is not None:
             return cached
