@@ -22,6 +22,7 @@ __all__ = ["MemoryQueryDriver"]
 import contextlib
 import uuid
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -198,7 +199,7 @@ class MemoryQueryDriver(qd.QueryDriver):
             # The class from_full_values makes, called directly: its check of
             # each tuple's length costs more than building the coordinate.
             make: Any = type(DataCoordinate.from_full_values(dimensions, values[0]))
-            found = [make(dimensions, each) for each in values]
+            found = list(map(make, repeat(dimensions), values))
         return qd.DataCoordinateResultPage(spec=spec, rows=found)
 
     def _dimension_records(self, spec: rs.DimensionRecordResultSpec, rows: list[Row]) -> Any:

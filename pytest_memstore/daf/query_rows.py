@@ -321,9 +321,11 @@ class QueryRows:
             for data_id, ref in items:
                 values = None
                 if wanted:
-                    values = ref.dataId.to_dict()
-                    if not allows(values):
+                    # Tested on the data ID's own dict; a copy only of those kept.
+                    own = ref.dataId._items
+                    if not allows(own):
                         continue
+                    values = dict(own)
                 if first:
                     if data_id in seen:
                         continue
@@ -386,11 +388,14 @@ class QueryRows:
             index = {key: [each for each in found if test(each)] for key, found in index.items()}
         implied = [d for d in provided if d in present and d != name and d not in depends]
         result: list[Row] = []
+        key = _tuple_getter(depends)
         for row in rows:
-            for values in index.get(tuple(row[d] for d in depends), ()):
-                if implied and any(row.get(d, values[d]) != values[d] for d in implied):
-                    continue  # an implied value the row has (from elsewhere) differs
-                result.append({**row, **values})
+            found = index.get(key(row), ())
+            if implied:  # drop the values whose implied ones the row has (from elsewhere) differ
+                found = [v for v in found if all(row.get(d, v[d]) == v[d] for d in implied)]
+            # Both agree where both have a dimension (the keys joined on, the
+            # implied values checked): the order only orders the keys (this one is faster).
+            result += [{**values, **row} for values in found]
         if not result:
             messages.append(
                 f"No {name} records match the query's data ID and where constraints (and the "
@@ -437,6 +442,16 @@ class QueryRows:
             rows = kept
             joined.update(implied)
         return rows
+
+
+def _tuple_getter(names: Sequence[str]) -> Callable[[Row], tuple[Any, ...]]:
+    """Return a function giving the values of ``names`` in a row, as a tuple."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda row: (row[name],)
+    if not names:
+        return lambda row: ()
+    return itemgetter(*names)
 
 
 def _distinct(name: str, index: Mapping[Any, list[dict[str, Any]]]) -> list[dict[str, Any]]:

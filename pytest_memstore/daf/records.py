@@ -49,6 +49,21 @@ def _tuple_getter(names: Iterable[str]) -> Callable[[Mapping[str, Any]], tuple[A
     return itemgetter(*listed)
 
 
+_ImpliedStep = tuple[DimensionElement, tuple[str, ...], list[Any]]
+"""An implied dimension that implies others, those, and the steps under it."""
+
+
+def _implied_steps(element: DimensionElement) -> list[_ImpliedStep]:
+    """Return the implied dimensions of ``element`` whose records imply further values."""
+    universe = element.universe
+    steps = []
+    for name in element.implied.names:
+        implied = universe[name]
+        if implied.implied:
+            steps.append((implied, tuple(implied.implied.names), _implied_steps(implied)))
+    return steps
+
+
 def _record_key(element: DimensionElement, values: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(values[name] for name in element.required.names)
 
@@ -73,6 +88,7 @@ class DimensionRecords:
         self._expanded: dict[tuple[DimensionGroup, tuple[Any, ...]], DataCoordinate] = {}
         self._indexes: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
         self._remembered: dict[Hashable, Any] = {}
+        self._implied_steps: dict[str, list[_ImpliedStep]] = {}
         self._required_getters: dict[DimensionGroup, Callable[[Mapping[str, Any]], Any]] = {}
         self._lock = threading.RLock()
         self.generation = 0
@@ -246,15 +262,18 @@ class DimensionRecords:
 
     def _add_implied(self, element: DimensionElement, row: dict[str, Any]) -> None:
         """Add the values its implied dimensions' records imply, in turn, to a row."""
-        for name in element.implied.names:
-            implied = self.universe[name]
-            if not implied.implied:
-                continue
+        steps = self._implied_steps.get(element.name)
+        if steps is None:
+            steps = self._implied_steps[element.name] = _implied_steps(element)
+        self._add_implied_values(steps, row)
+
+    def _add_implied_values(self, steps: list[_ImpliedStep], row: dict[str, Any]) -> None:
+        for implied, further, deeper in steps:
             record = self.fetch(implied, row)
             if record is not None:
-                for further in implied.implied.names:
-                    row[further] = getattr(record, further)
-                self._add_implied(implied, row)
+                for name in further:
+                    row[name] = getattr(record, name)
+                self._add_implied_values(deeper, row)
 
     def fetch(self, element: DimensionElement, values: Mapping[str, Any]) -> DimensionRecord | None:
         """Return the record of ``element`` for the values of its required dimensions."""
