@@ -260,6 +260,11 @@ class MemoryQueryDriver(qd.QueryDriver):
             element = self.universe[table]
             reference = qt.DimensionFieldReference(element=element, field=field)
             return self._rows.expressions.value(reference)
+        if field == "timespan":
+            # A result column (queryDatasetAssociations asks for it): datasets
+            # are only ever in runs and tagged collections here, whose
+            # timespans daf_butler's queries give as unbounded.
+            return _unbounded
         return self._rows.expressions.value(
             qt.DatasetFieldReference(dataset_type=table, field=field)
         )
@@ -346,6 +351,13 @@ def _may_repeat(tree: qt.QueryTree, dimensions: DimensionGroup) -> bool:
         bool(tree.datasets or tree.data_coordinate_uploads or tree.materializations)
         or dimensions != tree.dimensions
     )
+
+
+_UNBOUNDED = daf_butler.Timespan(None, None)
+
+
+def _unbounded(row: Row) -> daf_butler.Timespan:
+    return _UNBOUNDED
 
 
 def _nothing(row: Row) -> tuple[()]:
