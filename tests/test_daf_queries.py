@@ -124,3 +124,35 @@ def test_validate_configuration_checks_storage_classes(
     butler.validateConfiguration(datasetTypeNames=["calexp"])
     with pytest.raises(daf_butler.MissingDatasetTypeError):
         butler.validateConfiguration(datasetTypeNames=["nope"])
+
+
+@pytest.mark.parametrize(
+    ("dimensions", "where"),
+    [
+        (["visit", "detector"], CAM),
+        (["detector", "visit"], f"{CAM} AND visit > 1"),
+        (["visit"], f"{CAM} AND visit IN (1, 3)"),
+        (["detector"], f"{CAM} AND detector.full_name = 'nope'"),
+        (["visit", "detector"], f"{CAM} AND detector.id = 2 AND visit.day_obs > 0"),
+        (["band"], ""),
+        (["band"], "band = 'nope'"),
+        (["physical_filter", "detector"], CAM),
+        (["visit", "band"], CAM),
+        (["instrument"], ""),
+        (["visit", "exposure"], CAM),
+    ],
+)
+def test_data_ids_of_records_alone_are_those_the_rows_give(
+    butler: daf_butler.Butler, monkeypatch: pytest.MonkeyPatch, dimensions: list[str], where: str
+) -> None:
+    # Data IDs of records alone are joined as tuples, not rows: the same
+    # data IDs, in the same order, as the rows give.
+    from pytest_memstore.daf.query_rows import QueryRows
+    from pytest_memstore.daf.records import DimensionRecords
+
+    fast = butler.query_data_ids(dimensions, where=where, explain=False)
+    monkeypatch.setattr(QueryRows, "data_id_values", lambda *args: None)
+    monkeypatch.setattr(DimensionRecords, "remembered", lambda self, key, compute: compute())
+    rows = butler.query_data_ids(dimensions, where=where, explain=False)
+    assert [d.mapping for d in fast] == [d.mapping for d in rows]
+    assert all(d.hasFull() and not d.hasRecords() for d in fast)

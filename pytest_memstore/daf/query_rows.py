@@ -208,6 +208,53 @@ class QueryRows:
             return [ref for _, ref, _, _ in found]
         return list({ref.id: ref for _, ref, _, _ in found}.values())
 
+    def data_id_values(
+        self, tree: qt.QueryTree, keys: Sequence[str], columns: qt.ColumnSet
+    ) -> list[tuple[Any, ...]] | None:
+        """Return the values of ``keys`` in each row, when the tree joins records alone.
+
+        When the rows of ``tree`` are its dimensions' records joined on the
+        values they share, selected by its predicate's equalities and by
+        terms that each read one dimension's values and records, a tuple
+        of values per row (in `rows` order, without a `dict` per row: half
+        the time of 10,000 data IDs of visits and detectors); `None` for
+        any other tree, whose `rows` are needed.
+        """
+        if tree.datasets or tree.data_coordinate_uploads or tree.materializations:
+            return None
+        plan = self._plan(tree, None, (), columns)
+        required = tree.dimensions.required
+        for name in tree.dimensions.elements:
+            element = self._universe[name]
+            if getattr(element, "alwaysJoin", False) or (
+                plan.fields.dimension_fields.get(name) and name not in required
+            ):
+                return None  # a relationship or fields of a record that is not joined
+        terms = list(plan.terms)
+        positions: dict[str, int] = {}  # a dimension's index in the tuples
+        rows: list[tuple[Any, ...]] = [()]
+        for name in required:
+            if name in positions or not rows:
+                continue
+            if isinstance(self._universe[name], SkyPixDimension):
+                return None
+            index, depends, provided = self._dimension_index(name, plan.constraints, terms)
+            if any(d in positions and d != name and d not in depends for d in provided):
+                return None  # implied values that must agree with those joined before
+            key = _tuple_getter([positions[d] for d in depends])
+            new = [d for d in provided if d not in positions]
+            value = _tuple_getter(new)
+            tails = {depends_on: list(map(value, found)) for depends_on, found in index.items()}
+            offset = len(positions)
+            positions.update({d: offset + i for i, d in enumerate(new)})
+            rows = [row + tail for row in rows for tail in tails.get(key(row), ())]
+        if terms or any(d not in positions for d in keys):
+            return None
+        order = [positions[d] for d in keys]
+        if order == list(range(len(positions))):
+            return rows
+        return list(map(_tuple_getter(order), rows))
+
     def _every_dataset(
         self, name: str, collections: Iterable[str], find_first: bool
     ) -> list[DatasetRef]:
@@ -361,6 +408,39 @@ class QueryRows:
                     f"its value in the data ID or an equality in where ({name} = ...)"
                 )
             return [{**row, name: constraints[name]} for row in rows]
+        index, depends, provided = self._dimension_index(name, constraints, terms)
+        implied = [d for d in provided if d in present and d != name and d not in depends]
+        result: list[Row] = []
+        key = _tuple_getter(depends)
+        for row in rows:
+            found = index.get(key(row), ())
+            if implied:  # drop the values whose implied ones the row has (from elsewhere) differ
+                found = [v for v in found if all(row.get(d, v[d]) == v[d] for d in implied)]
+            # Both agree where both have a dimension (the keys joined on, the
+            # implied values checked): the order only orders the keys (this one is faster).
+            result += [{**values, **row} for values in found]
+        if not result:
+            messages.append(
+                f"No {name} records match the query's data ID and where constraints (and the "
+                "values joined before)."
+            )
+        return result
+
+    def _dimension_index(
+        self,
+        name: str,
+        constraints: Mapping[str, Any],
+        terms: list[tuple[qt.Predicate, qt.ColumnSet]],
+    ) -> tuple[Mapping[tuple[Any, ...], list[Row]], tuple[str, ...], list[str]]:
+        """Return the values of a dimension (not skypix) a query may join, by what they depend on.
+
+        With the dimensions it depends on and those it provides values of
+        (itself and its implied ones): the rows of its records (a band's:
+        its physical filters' bands) that the ``constraints`` and those
+        ``terms`` that read only these dimensions and their records allow;
+        those terms are taken out of ``terms``.
+        """
+        element = self._universe[name]
         if element.has_own_table:
             index = self._records.index(element)
             depends = tuple(element.required.names)[:-1]
@@ -386,22 +466,7 @@ class QueryRows:
                 terms.remove(term)
             test = self.expressions.predicate(_all_of(mine))
             index = {key: [each for each in found if test(each)] for key, found in index.items()}
-        implied = [d for d in provided if d in present and d != name and d not in depends]
-        result: list[Row] = []
-        key = _tuple_getter(depends)
-        for row in rows:
-            found = index.get(key(row), ())
-            if implied:  # drop the values whose implied ones the row has (from elsewhere) differ
-                found = [v for v in found if all(row.get(d, v[d]) == v[d] for d in implied)]
-            # Both agree where both have a dimension (the keys joined on, the
-            # implied values checked): the order only orders the keys (this one is faster).
-            result += [{**values, **row} for values in found]
-        if not result:
-            messages.append(
-                f"No {name} records match the query's data ID and where constraints (and the "
-                "values joined before)."
-            )
-        return result
+        return index, depends, provided
 
     def _relate(
         self,
@@ -444,8 +509,8 @@ class QueryRows:
         return rows
 
 
-def _tuple_getter(names: Sequence[str]) -> Callable[[Row], tuple[Any, ...]]:
-    """Return a function giving the values of ``names`` in a row, as a tuple."""
+def _tuple_getter(names: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """Return a function giving the values of ``names`` in a row (or of indices in a tuple)."""
     if len(names) == 1:
         name = names[0]
         return lambda row: (row[name],)
