@@ -231,6 +231,7 @@ class QueryRows:
             ):
                 return None  # a relationship or fields of a record that is not joined
         terms = list(plan.terms)
+        ranks = {d: i for i, d in enumerate(keys)}
         positions: dict[str, int] = {}  # a dimension's index in the tuples
         rows: list[tuple[Any, ...]] = [()]
         for name in required:
@@ -242,7 +243,10 @@ class QueryRows:
             if any(d in positions and d != name and d not in depends for d in provided):
                 return None  # implied values that must agree with those joined before
             key = _tuple_getter([positions[d] for d in depends])
-            new = [d for d in provided if d not in positions]
+            # Laid out in the order of keys where it can be: no reordering at the end.
+            new = sorted(
+                (d for d in provided if d not in positions), key=lambda d: ranks.get(d, len(keys))
+            )
             value = _tuple_getter(new)
             tails = {depends_on: list(map(value, found)) for depends_on, found in index.items()}
             offset = len(positions)
