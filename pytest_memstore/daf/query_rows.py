@@ -360,12 +360,23 @@ class QueryRows:
         if lookup is not None:
             wanted = [(d, v) for d, v in wanted if d not in given]
         allows = _allows_function(wanted, dimensions.required)
+        # Values of required dimensions select the datasets in one pass over
+        # the table, on its keys (the required data IDs) before anything else.
+        selecting = [(d, v) for d, v in wanted if d in dimensions.required]
+        select = _tuple_getter([d for d, _ in selecting])
+        selected = tuple(v for _, v in selecting)
         tables = self._registry.dataset_tables(name, search.collections)
         first = first and len(tables) > 1
         seen: set[Any] = set()
         for rank, (collection, table) in enumerate(tables):
-            if lookup is None:
-                items: Iterable[tuple[Any, DatasetRef]] = table.items()
+            if lookup is None and selecting:
+                items: Iterable[tuple[Any, DatasetRef]] = [
+                    (data_id, ref)
+                    for data_id, ref in table.items()
+                    if select(data_id._items) == selected
+                ]
+            elif lookup is None:
+                items = table.items()
             else:
                 ref = table.get(lookup)
                 items = () if ref is None else ((lookup, ref),)
