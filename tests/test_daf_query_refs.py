@@ -117,3 +117,20 @@ def test_a_put_rolled_back_is_not_found(butler: daf_butler.Butler) -> None:
         butler.put({}, "calexp", instrument="Cam", visit=2)
         raise RuntimeError("undo")
     assert butler.query_datasets("calexp") == [kept]
+
+
+def test_a_storage_class_override_does_not_stick(butler: daf_butler.Butler) -> None:
+    ref = butler.put({}, "calexp", instrument="Cam", visit=1)
+    factory = daf_butler.StorageClassFactory()
+    factory.registerStorageClass(daf_butler.StorageClass("PlainDict", pytype=dict))
+    try:
+        overridden = daf_butler.DatasetType(
+            "calexp", ref.datasetType.dimensions, "PlainDict", universe=butler.dimensions
+        )
+        (found,) = butler.query_datasets(overridden)
+        assert found.datasetType.storageClass_name == "PlainDict"
+        assert_same_ref(found, ref.overrideStorageClass("PlainDict"))
+        (again,) = butler.query_datasets("calexp")
+        assert_same_ref(again, ref)
+    finally:
+        factory._unregisterStorageClass("PlainDict")
