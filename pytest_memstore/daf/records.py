@@ -14,7 +14,7 @@ __all__ = ["DimensionRecords"]
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar, cast
 
 from lsst.daf.butler import (
@@ -89,6 +89,7 @@ class DimensionRecords:
         self._indexes: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
         self._remembered: dict[Hashable, Any] = {}
         self._implied_steps: dict[str, list[_ImpliedStep]] = {}
+        self._key_getters: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
         self._required_getters: dict[DimensionGroup, Callable[[Mapping[str, Any]], Any]] = {}
         self._lock = threading.RLock()
         self.generation = 0
@@ -251,12 +252,13 @@ class DimensionRecords:
         fields = list(element.schema.required.names) + list(element.schema.implied.names)
         depth = len(element.required) - 1
         index: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        read = attrgetter(*fields) if len(fields) > 1 else lambda r: (getattr(r, fields[0]),)
         with self._lock:
             for record in self._tables.get(element.name, {}).values():
-                values = [getattr(record, field) for field in fields]
+                values = read(record)
                 row = dict(zip(names, values, strict=True))
                 self._add_implied(element, row)
-                index.setdefault(tuple(values[:depth]), []).append(row)
+                index.setdefault(values[:depth], []).append(row)
             self._indexes[element.name] = index
         return index
 
@@ -283,7 +285,10 @@ class DimensionRecords:
         table = self._tables.get(element.name)
         if table is None:
             return None
-        return table.get(_record_key(element, values))
+        getter = self._key_getters.get(element.name)
+        if getter is None:
+            getter = self._key_getters[element.name] = _tuple_getter(element.required.names)
+        return table.get(getter(values))
 
     def standardize(
         self, given: Mapping[str, Any], dimensions: DimensionGroup
