@@ -38,6 +38,7 @@ from lsst.daf.butler.queries.predicate_constraints_summary import PredicateConst
 
 from ..core.model import DataId, DatasetRef
 from .query_expressions import RANK, Row, RowExpressions, dataset_key
+from .records import tuple_getter
 
 if TYPE_CHECKING:
     from ..butler.registry import InMemoryRegistry
@@ -242,12 +243,12 @@ class QueryRows:
             index, depends, provided = self._dimension_index(name, plan.constraints, terms)
             if any(d in positions and d != name and d not in depends for d in provided):
                 return None  # implied values that must agree with those joined before
-            key = _tuple_getter([positions[d] for d in depends])
+            key = tuple_getter([positions[d] for d in depends])
             # Laid out in the order of keys where it can be: no reordering at the end.
             new = sorted(
                 (d for d in provided if d not in positions), key=lambda d: ranks.get(d, len(keys))
             )
-            value = _tuple_getter(new)
+            value = tuple_getter(new)
             tails = {depends_on: list(map(value, found)) for depends_on, found in index.items()}
             offset = len(positions)
             positions.update({d: offset + i for i, d in enumerate(new)})
@@ -257,7 +258,7 @@ class QueryRows:
         order = [positions[d] for d in keys]
         if order == list(range(len(positions))):
             return rows
-        return list(map(_tuple_getter(order), rows))
+        return list(map(tuple_getter(order), rows))
 
     def _every_dataset(
         self, name: str, collections: Iterable[str], find_first: bool
@@ -363,7 +364,7 @@ class QueryRows:
         # Values of required dimensions select the datasets in one pass over
         # the table, on its keys (the required data IDs) before anything else.
         selecting = [(d, v) for d, v in wanted if d in dimensions.required]
-        select = _tuple_getter([d for d, _ in selecting])
+        select = tuple_getter([d for d, _ in selecting])
         selected = tuple(v for _, v in selecting)
         tables = self._registry.dataset_tables(name, search.collections)
         first = first and len(tables) > 1
@@ -426,7 +427,7 @@ class QueryRows:
         index, depends, provided = self._dimension_index(name, constraints, terms)
         implied = [d for d in provided if d in present and d != name and d not in depends]
         result: list[Row] = []
-        key = _tuple_getter(depends)
+        key = tuple_getter(depends)
         for row in rows:
             found = index.get(key(row), ())
             if implied:  # drop the values whose implied ones the row has (from elsewhere) differ
@@ -522,16 +523,6 @@ class QueryRows:
             rows = kept
             joined.update(implied)
         return rows
-
-
-def _tuple_getter(names: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
-    """Return a function giving the values of ``names`` in a row (or of indices in a tuple)."""
-    if len(names) == 1:
-        name = names[0]
-        return lambda row: (row[name],)
-    if not names:
-        return lambda row: ()
-    return itemgetter(*names)
 
 
 def _distinct(name: str, index: Mapping[Any, list[dict[str, Any]]]) -> list[dict[str, Any]]:

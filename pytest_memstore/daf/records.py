@@ -10,7 +10,7 @@ in from the records.
 
 from __future__ import annotations
 
-__all__ = ["DimensionRecords"]
+__all__ = ["DimensionRecords", "tuple_getter"]
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
@@ -38,12 +38,15 @@ REMEMBERED = 64
 _T = TypeVar("_T")
 
 
-def _tuple_getter(names: Iterable[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """Return a function giving the values of ``names`` in a mapping, as a tuple."""
-    listed = tuple(names)
+def tuple_getter(keys: Iterable[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """Return a function giving the values of ``keys`` in a mapping (or a tuple), as a tuple.
+
+    `operator.itemgetter`, but a tuple for one key and for none too.
+    """
+    listed = tuple(keys)
     if len(listed) == 1:
-        name = listed[0]
-        return lambda values: (values[name],)
+        key = listed[0]
+        return lambda values: (values[key],)
     if not listed:
         return lambda values: ()
     return itemgetter(*listed)
@@ -287,7 +290,7 @@ class DimensionRecords:
             return None
         getter = self._key_getters.get(element.name)
         if getter is None:
-            getter = self._key_getters[element.name] = _tuple_getter(element.required.names)
+            getter = self._key_getters[element.name] = tuple_getter(element.required.names)
         return table.get(getter(values))
 
     def standardize(
@@ -375,7 +378,7 @@ class DimensionRecords:
         """
         getter = self._required_getters.get(dimensions)
         if getter is None:
-            getter = self._required_getters[dimensions] = _tuple_getter(dimensions.required)
+            getter = self._required_getters[dimensions] = tuple_getter(dimensions.required)
         # Our data IDs keep their values in a dict: read there, not through the mapping.
         key = (dimensions, getter(values._items if type(values) is DataId else values))
         cached = self._expanded.get(key)
