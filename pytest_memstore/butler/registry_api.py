@@ -15,12 +15,12 @@ from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
 from ..core.model import DatasetId, DatasetRef, DatasetType
-from .association import DatasetAssociation
 from .collection_type import CollectionType
 from .expressions import is_glob
 from .registry_dataset_types import DatasetTypeExpression
 
 if TYPE_CHECKING:
+    from .association import DatasetAssociation
     from .butler import InMemoryButler
 
 
@@ -233,6 +233,8 @@ class ButlerRegistry:
         MissingCollectionError
             A collection named does not exist.
         """
+        from .association import DatasetAssociation  # on first use: few tests need it
+
         name = datasetType.name if isinstance(datasetType, DatasetType) else datasetType
         self._registry.get_dataset_type(name)
         if collections is None:
