@@ -210,6 +210,17 @@ def test_refs_built_without_the_constructor_are_the_constructors(
         built.run = "other"  # type: ignore[misc]
 
 
+def test_another_daf_butlers_refs_come_from_its_constructor(
+    raws: daf_butler.Butler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put = raws.put({}, "raw", instrument="Cam", visit=1)
+    monkeypatch.setattr(codec, "FAST_REFS", False)  # as when the slots differ
+    raws.registry.insertDimensionData("instrument", {"name": "Other"})  # no ref kept
+    (found,) = raws.query_datasets("raw")
+    assert found is not put
+    assert_same_ref(found, put)
+
+
 def test_a_query_hands_back_refs_equal_to_those_put_returned(raws: daf_butler.Butler) -> None:
     put = [raws.put({"visit": v}, "raw", instrument="Cam", visit=v) for v in (1, 2)]
     for found in (

@@ -39,12 +39,10 @@ _REFS_KEPT = 200_000
 _DafRef = daf_butler.DatasetRef
 REF_SLOTS = ("_id", "datasetType", "dataId", "run", "_datastore_records")
 """The slots of daf_butler's `~lsst.daf.butler.DatasetRef` that `new_daf_ref` sets."""
-_new_object = object.__new__
-_set_ref_id, _set_ref_type, _set_ref_data_id, _set_ref_run, _set_ref_records = (
-    _DafRef.__dict__[name].__set__ for name in REF_SLOTS
-)
-FAST_REFS = tuple(_DafRef.__slots__) == REF_SLOTS
+FAST_REFS = tuple(getattr(_DafRef, "__slots__", ())) == REF_SLOTS
 """Whether `new_daf_ref` may set the slots itself: daf_butler's ref has those it knows."""
+_new_object = object.__new__
+_SETTERS = tuple(_DafRef.__dict__[name].__set__ for name in REF_SLOTS) if FAST_REFS else ()
 
 
 def new_daf_ref(
@@ -59,12 +57,13 @@ def new_daf_ref(
     """
     if not FAST_REFS:
         return _DafRef(datasetType, dataId, run, id=id, conform=False)
+    set_id, set_type, set_data_id, set_run, set_records = _SETTERS
     ref = _new_object(_DafRef)
-    _set_ref_type(ref, datasetType)
-    _set_ref_data_id(ref, dataId)
-    _set_ref_run(ref, run)
-    _set_ref_id(ref, id.int)
-    _set_ref_records(ref, None)
+    set_type(ref, datasetType)
+    set_data_id(ref, dataId)
+    set_run(ref, run)
+    set_id(ref, id.int)
+    set_records(ref, None)
     return ref
 
 
