@@ -8,8 +8,9 @@ all follow its fields, in order. To add a counter, add one field made with
 
 from __future__ import annotations
 
-__all__ = ["BUSY", "HEADER", "LEGEND", "PHRASE", "OperationCounts", "counter"]
+__all__ = ["BUSY", "HEADER", "LEGEND", "PHRASE", "OperationCounts", "StoreCounts", "counter"]
 
+import itertools
 from typing import Any
 
 import attrs
@@ -75,3 +76,58 @@ class OperationCounts:
 
 
 _NAMES = tuple(field.name for field in attrs.fields(OperationCounts))
+
+
+def _ticks_so_far(ticks: itertools.count[int]) -> int:
+    """Return how often ``next`` has been called on ``ticks``, a fresh `itertools.count`.
+
+    Its repr, ``count(7)``, is the only way to read it on every Python this
+    package supports without advancing it.
+    """
+    return int(repr(ticks)[6:-1])
+
+
+class _Ticked:
+    """An `OperationCounts` field read from an `itertools.count` (see `StoreCounts`)."""
+
+    def __init__(self, ticks: str, base: str) -> None:
+        self.ticks = ticks
+        self.base = base
+
+    def __get__(self, counts: Any, owner: type | None = None) -> Any:
+        if counts is None:
+            return self
+        return _ticks_so_far(getattr(counts, self.ticks)) + getattr(counts, self.base)
+
+    def __set__(self, counts: Any, value: int) -> None:
+        setattr(counts, self.base, value - _ticks_so_far(getattr(counts, self.ticks)))
+
+
+class StoreCounts(OperationCounts):
+    """A datastore's `OperationCounts`, whose ``get`` and ``exists`` count ticks.
+
+    The store counts a get or an exists with ``next(gets)`` or
+    ``next(exists)``: one call into C, which no other thread can interrupt
+    while the GIL is held, so the count stays exact with no lock taken (a
+    ``+= 1`` reads, adds and writes back, and two threads can both write
+    back the same number). Reading ``get`` or ``exists`` reads the ticks;
+    every other field is the plain `int` it is in `OperationCounts`, and
+    the store changes those under its lock. Assigning ``get`` or ``exists``
+    works as on `OperationCounts` (it is not atomic, as ``+=`` never was).
+
+    Parameters
+    ----------
+    gets, exists : `itertools.count`
+        Fresh counters that the store advances once per get and exists.
+    """
+
+    __slots__ = ("_exists_base", "_exists_ticks", "_get_base", "_get_ticks")
+
+    get = _Ticked("_get_ticks", "_get_base")
+    exists = _Ticked("_exists_ticks", "_exists_base")
+
+    def __init__(self, gets: itertools.count[int], exists: itertools.count[int]) -> None:
+        self._get_ticks = gets
+        self._exists_ticks = exists
+        self._get_base = self._exists_base = 0
+        super().__init__()

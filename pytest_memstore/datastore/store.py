@@ -34,7 +34,7 @@ from ..tools.store_tools import (
 )
 from .bridge import BridgeManager, EphemeralBridge
 from .constraints import Constraints
-from .counts import OperationCounts
+from .counts import StoreCounts
 from .inapplicable import InapplicableMixin
 from .reading import ReadingMixin
 from .removal import RemovalMixin
@@ -118,7 +118,7 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         self.name = name
         self.constraints = _NO_CONSTRAINTS if constraints is None else Constraints(constraints)
         self.copy_on_put = bool(copy_on_put)
-        self.copy_on_get = bool(copy_on_get)
+        self._copy_on_get = bool(copy_on_get)
         self.storageClasses = storageClasses
         self.datasets = {}
         self.records = {}
@@ -127,10 +127,14 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
             self.bridge = EphemeralBridge(name)
         else:
             self.bridge = bridgeManager.register(name, ephemeral=True)
-        self.counts = OperationCounts()
+        self._bridge_known, self._bridge_trash = self.bridge.tables()
+        self._get_ticks = itertools.count()
+        self._exists_ticks = itertools.count()
+        self.counts = StoreCounts(self._get_ticks, self._exists_ticks)
         self._constrained = self.constraints is not _NO_CONSTRAINTS
         self._accepted = {}
         self._lock = threading.RLock()
+        self._read_stamp = self._new_read_stamp()
         # Transactions open in any thread; while none is, put skips the
         # thread-local lookup.
         self._open_transactions = 0
@@ -189,7 +193,11 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
                 with self._lock:
                     self.abandoned_transactions += 1
             with self._lock:
-                transaction.rollback()
+                self._begin_change()
+                try:
+                    transaction.rollback()
+                finally:
+                    self._end_change()
                 self.counts.rollback += 1
                 self._open_transactions -= 1
             state.transaction = parent
@@ -216,10 +224,14 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
             )
         inside = transaction.open_inside(self._thread.transaction)
         with self._lock:
-            for ended in (*inside, transaction):
-                ended.rollback()
-                self.counts.rollback += 1
-                self._open_transactions -= 1
+            self._begin_change()
+            try:
+                for ended in (*inside, transaction):
+                    ended.rollback()
+                    self.counts.rollback += 1
+                    self._open_transactions -= 1
+            finally:
+                self._end_change()
         self._thread.transaction = transaction.parent
         return TransactionOrderError(
             f"{self!r}: a transaction was left while {len(inside)} transaction(s) opened "
