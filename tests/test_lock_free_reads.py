@@ -29,6 +29,7 @@ from pytest_memstore import (
     StorageClassFactory,
     default_storage_classes,
 )
+from pytest_memstore.datastore import store as store_module
 from pytest_memstore.datastore import tables
 
 DIMENSIONS = ["instrument", "visit"]
@@ -178,7 +179,9 @@ def test_reads_take_the_lock_where_they_cannot_skip_it(
 ) -> None:
     """As on a free-threaded build: every read takes the lock, counts stay exact."""
     monkeypatch.setattr(tables, "LOCK_FREE_READS", False)
+    monkeypatch.setattr(store_module, "LOCK_FREE_READS", False)
     store = InMemoryDatastore(storageClasses=factory)
+    assert store._read_stamp is None
     dict_ref, _ = _ref_pair(factory)
     store.put({"a": 1}, dict_ref)
     store.put({"a": 2}, dict_ref)

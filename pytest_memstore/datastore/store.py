@@ -38,7 +38,7 @@ from .counts import StoreCounts
 from .inapplicable import InapplicableMixin
 from .reading import ReadingMixin
 from .removal import RemovalMixin
-from .tables import MISSING
+from .tables import LOCK_FREE_READS, MISSING
 from .transaction import DatastoreTransaction
 from .writing import WritingMixin
 
@@ -134,7 +134,8 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         self._constrained = self.constraints is not _NO_CONSTRAINTS
         self._accepted = {}
         self._lock = threading.RLock()
-        self._read_stamp = self._new_read_stamp()
+        # See StoreTables._read_stamp; _new_read_stamp, written out.
+        self._read_stamp = object() if LOCK_FREE_READS and not copy_on_get else None
         # Transactions open in any thread; while none is, put skips the
         # thread-local lookup.
         self._open_transactions = 0
