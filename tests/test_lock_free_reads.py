@@ -13,11 +13,10 @@ another operation there; the last one races threads.
 from __future__ import annotations
 
 import random
-import sys
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,6 +30,7 @@ from pytest_memstore import (
 )
 from pytest_memstore.datastore import store as store_module
 from pytest_memstore.datastore import tables
+from tests._helpers import run_threads
 
 DIMENSIONS = ["instrument", "visit"]
 JOIN = 10.0  # a deadlock guard; nothing here waits for it unless something hangs
@@ -232,39 +232,6 @@ N_WRITERS = 3
 ROUNDS = 400
 
 
-@pytest.fixture
-def interleave() -> Iterator[None]:
-    """Make the interpreter switch threads as often as it can."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
-
-
-def _run(targets: list[Callable[[], None]]) -> None:
-    errors: list[BaseException] = []
-
-    def wrap(target: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                target()
-            except BaseException as err:
-                errors.append(err)
-
-        return run
-
-    threads = [threading.Thread(target=wrap(t), daemon=True) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60.0)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    if errors:
-        raise errors[0]
-
-
 class _Rollback(Exception):
     pass
 
@@ -367,7 +334,7 @@ def test_lock_free_reads_race_every_writer_and_stay_exact(
         with lock:
             puts.update(tally)
 
-    _run([lambda n=n: writer(n) for n in range(N_WRITERS)]
+    run_threads([lambda n=n: writer(n) for n in range(N_WRITERS)]
          + [lambda n=n: reader(n) for n in range(N_READERS)])
 
     counts = store.counts.as_dict()
@@ -404,7 +371,7 @@ def test_gets_and_exists_from_many_threads_are_each_counted_once(
                 get(missing)
             assert not exists(missing)
 
-    _run([read] * n_threads)
+    run_threads([read] * n_threads)
     total = n_threads * calls
     assert store.counts.as_dict() == {
         **dict.fromkeys(store.counts.as_dict(), 0),
