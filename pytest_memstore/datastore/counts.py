@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ["BUSY", "HEADER", "LEGEND", "PHRASE", "OperationCounts", "StoreCounts", "counter"]
 
-import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -78,7 +78,7 @@ class OperationCounts:
 _NAMES = tuple(field.name for field in attrs.fields(OperationCounts))
 
 
-def _ticks_so_far(ticks: itertools.count[int]) -> int:
+def _ticks_so_far(ticks: Iterator[int]) -> int:
     """Return how often ``next`` has been called on ``ticks``, a fresh `itertools.count`.
 
     Its repr, ``count(7)``, is the only way to read it on every Python this
@@ -126,7 +126,7 @@ class StoreCounts(OperationCounts):
     get = _Ticked("_get_ticks", "_get_base")
     exists = _Ticked("_exists_ticks", "_exists_base")
 
-    def __init__(self, gets: itertools.count[int], exists: itertools.count[int]) -> None:
+    def __init__(self, gets: Iterator[int], exists: Iterator[int]) -> None:
         self._get_ticks = gets
         self._exists_ticks = exists
         self._get_base = self._exists_base = 0

@@ -16,10 +16,9 @@ __all__ = [
     "open_transaction",
 ]
 
-import itertools
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core.model import DatasetId
@@ -165,9 +164,9 @@ class StoreTables:
     """The bridge's own dicts (`EphemeralBridge.tables`), which ``put`` of a new ID
     fills directly."""
     counts: StoreCounts
-    _get_ticks: itertools.count[int]
+    _get_ticks: Iterator[int]
     """Advanced once per get that returned: ``counts.get`` reads it (see `StoreCounts`)."""
-    _exists_ticks: itertools.count[int]
+    _exists_ticks: Iterator[int]
     """Advanced once per exists: ``counts.exists`` reads it."""
     _constrained: bool
     """Whether there are constraints to check on ``put``."""
