@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["BUSY", "HEADER", "LEGEND", "PHRASE", "OperationCounts", "StoreCounts", "counter"]
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -126,25 +126,33 @@ class StoreCounts(OperationCounts):
     get = _Ticked("_get_ticks", "_get_base")
     exists = _Ticked("_exists_ticks", "_exists_base")
 
-    def __init__(self, gets: Iterator[int], exists: Iterator[int]) -> None:
-        self._get_ticks = gets
-        self._exists_ticks = exists
-        self._get_base = self._exists_base = 0
-        _zero_plain_fields(self)
+    if TYPE_CHECKING:
+
+        def __init__(self, gets: Iterator[int], exists: Iterator[int]) -> None: ...
 
 
-def _make_zero_plain_fields() -> Any:
-    """Return a function setting a `StoreCounts`' fields to 0, all but the ticked ones.
+def _write_store_counts_init() -> Any:
+    """Return `StoreCounts.__init__`, written from the fields as attrs writes ``__init__``.
 
-    Written from the fields, as attrs writes ``__init__``: ``OperationCounts.__init__``
-    would set the ticked fields too, through `_Ticked` (a store took half as long
-    again to build), and a loop of ``setattr`` takes three times as long as this.
+    It sets the ticked fields' counters and every other field to 0 in one
+    function: ``OperationCounts.__init__`` would set the ticked fields
+    through `_Ticked` (a store took half as long again to build), and a
+    loop of ``setattr`` takes three times as long.
     """
-    names = [name for name in _NAMES if not isinstance(getattr(StoreCounts, name), _Ticked)]
-    source = "def zero_plain_fields(self):\n" + "".join(f"    self.{n} = 0\n" for n in names)
+    lines = ["def __init__(self, gets, exists):"]
+    for name in _NAMES:
+        ticked = getattr(StoreCounts, name)
+        if isinstance(ticked, _Ticked):
+            source = "gets" if name == "get" else name
+            lines += [f"    self.{ticked.ticks} = {source}", f"    self.{ticked.base} = 0"]
+        else:
+            lines.append(f"    self.{name} = 0")
     namespace: dict[str, Any] = {}
-    exec(compile(source, f"<{__name__} zero_plain_fields>", "exec"), namespace)
-    return namespace["zero_plain_fields"]
+    code = compile("\n".join(lines) + "\n", f"<{__name__} StoreCounts.__init__>", "exec")
+    exec(code, namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = "StoreCounts.__init__"
+    return init
 
 
-_zero_plain_fields = _make_zero_plain_fields()
+StoreCounts.__init__ = _write_store_counts_init()  # type: ignore[method-assign]
