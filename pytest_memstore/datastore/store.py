@@ -34,7 +34,7 @@ from ..tools.store_tools import (
 )
 from .bridge import BridgeManager, EphemeralBridge
 from .constraints import Constraints
-from .counts import StoreCounts
+from .counts import TICKS, StoreCounts
 from .inapplicable import InapplicableMixin
 from .reading import ReadingMixin
 from .removal import RemovalMixin
@@ -128,8 +128,8 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         else:
             self.bridge = bridgeManager.register(name, ephemeral=True)
         self._bridge_known, self._bridge_trash = self.bridge.tables()
-        self._get_ticks = itertools.count()
-        self._exists_ticks = itertools.count()
+        self._get_ticks = iter(TICKS)
+        self._exists_ticks = iter(TICKS)
         self.counts = StoreCounts(self._get_ticks, self._exists_ticks)
         self._constrained = self.constraints is not _NO_CONSTRAINTS
         self._accepted = {}

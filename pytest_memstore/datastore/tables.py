@@ -56,7 +56,7 @@ LOCK_FREE_READS = _gil_build()
 """Whether ``get`` and ``exists`` may read the tables without taking the store's lock.
 
 They do on a CPython with a GIL: there a single dict lookup, and a
-``next()`` of an `itertools.count`, run whole while another thread waits,
+``next()`` of a tick counter (`counts.TICKS`), run whole while another thread waits,
 and a read that another thread's change could have seen half done is
 checked with `StoreTables._read_stamp` and done again under the lock. On a
 free-threaded build they always take the lock, as every other operation
