@@ -1,13 +1,13 @@
 """``get`` and ``exists`` read without the store's lock, and stay exact.
 
 On a CPython with a GIL they look up ``records`` and ``datasets`` without
-taking the lock, and count with `itertools.count` ticks. What must still
+taking the lock, and count with ``next()`` of tick counters. What must still
 hold: a read never pairs a record with an object another put stored (a
 dataset put again with another storage class, or emptied and put again);
 a dataset stored the whole time is never reported missing; every get and
 exists is counted exactly once. The first tests stop a read between its two
 lookups, at a chosen point, with a dataset ID whose ``__hash__`` runs
-another operation there; the last one races threads.
+another operation there; the last ones race threads.
 """
 
 from __future__ import annotations
