@@ -110,6 +110,10 @@ def test_a_get_never_pairs_a_record_with_an_object_put_after_it(
     assert store.get(list_ref) == [1, 2]
 
 
+@pytest.mark.skipif(
+    not tables.LOCK_FREE_READS,
+    reason="reads take the lock here (free-threaded build): the put could not stop halfway",
+)
 def test_a_get_never_pairs_a_record_with_the_object_of_a_put_half_done(
     factory: StorageClassFactory,
 ) -> None:
