@@ -41,8 +41,9 @@ From the root of the repository, with the bench extra installed::
 
 The ``## Targets`` table checks the issue's target: ``query_datasets`` and
 ``query_data_ids`` over 10,000 results at least 20 times faster than the
-real Butler (`TARGET_RATIO`), warm (the median of the rounds) and, shown
-beside it, on the first call.
+real Butler (`TARGET_RATIO`) on their first call, since a test runs a
+query once (the median of the rounds, the query run again, is shown
+beside it), in daf_butler mode and, for ``query_datasets``, standalone.
 """
 
 from __future__ import annotations
@@ -389,26 +390,29 @@ def _value(entry: dict[str, Any] | None, which: str) -> float | None:
 
 
 def targets(times: Times) -> list[str]:
+    """Return the ``## Targets`` table: each targeted query's first call, on each of our butlers.
+
+    A test runs a query once: the first call is judged; the median of the
+    rounds is shown beside it.
+    """
     rows = []
     for query in QUERIES:
         if query.key not in TARGETED:
             continue
         entries = times[query.key]
         real = entries.get(DAF)
-        ours = entries.get(MEMSTORE_DAF)
-        if real is None or ours is None:
-            rows.append((f"{query.label}: ≥ {TARGET_RATIO:g}x the real Butler", "skipped", None))
-            continue
-        warm = _value(real, "median") / _value(ours, "median")  # type: ignore[operator]
-        first = _value(real, "first") / _value(ours, "first")  # type: ignore[operator]
-        rows.append(
-            (
-                f"{query.label}: ≥ {TARGET_RATIO:g}x the real Butler",
-                f"{warm:.1f}x warm ({first:.1f}x first call)",
-                warm >= TARGET_RATIO,
-            )
-        )
-    return _environment.targets_table(rows, measured="daf_butler / memstore_daf")
+        for side in (MEMSTORE_DAF, MEMSTORE):
+            if side == MEMSTORE and not query.standalone:
+                continue
+            label = f"{query.label} ({side}): ≥ {TARGET_RATIO:g}x the real Butler, first call"
+            ours = entries.get(side)
+            if real is None or ours is None:
+                rows.append((label, "skipped", None))
+                continue
+            first = _value(real, "first") / _value(ours, "first")  # type: ignore[operator]
+            warm = _value(real, "median") / _value(ours, "median")  # type: ignore[operator]
+            rows.append((label, f"{first:.1f}x ({warm:.1f}x run again)", first >= TARGET_RATIO))
+    return _environment.targets_table(rows, measured="real Butler / ours")
 
 
 # -- main ------------------------------------------------------------------------------------

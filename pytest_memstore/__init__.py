@@ -35,6 +35,7 @@ _SOURCES: dict[str, tuple[str, ...]] = {
     "datastore.transaction": ("DatastoreTransaction",),
     "datastore.uri": ("DatasetRefURIs", "MemoryURI"),
     "tools.store_tools": ("Fault", "LoggedOperation", "format_operation_log"),
+    "butler.association": ("DatasetAssociation",),
     "butler.butler": ("InMemoryButler",),
     "butler.collection_info": ("CollectionInfo",),
     "butler.collection_type": ("CollectionType",),

@@ -16,6 +16,7 @@ from .datastore.tables import StoredMemoryItemInfo as StoredMemoryItemInfo
 from .datastore.transaction import DatastoreTransaction as DatastoreTransaction
 from .datastore.uri import DatasetRefURIs as DatasetRefURIs, MemoryURI as MemoryURI
 from .tools.store_tools import Fault as Fault, LoggedOperation as LoggedOperation, format_operation_log as format_operation_log
+from .butler.association import DatasetAssociation as DatasetAssociation
 from .butler.butler import InMemoryButler as InMemoryButler
 from .butler.collection_info import CollectionInfo as CollectionInfo
 from .butler.collection_type import CollectionType as CollectionType
@@ -42,6 +43,7 @@ __all__ = [
     "ConflictingDefinitionError",
     "Constraints",
     "DataId",
+    "DatasetAssociation",
     "DatasetExistence",
     "DatasetId",
     "DatasetMutatedError",

@@ -48,11 +48,6 @@ def _prefiltered(
     return _matches(constraints, clause, key)
 
 
-def _anything(dataId: DataId) -> bool:
-    """Match every data ID."""
-    return True
-
-
 class ButlerQueries(ButlerArguments):
     """Query the datasets of a type by data ID constraints and ``where``."""
 
@@ -202,7 +197,9 @@ class ButlerQueries(ButlerArguments):
                 return refs
             # Nothing: the scan below tells a where that compares values of
             # another type (an InvalidQueryError) from one that matches nothing.
-        matches = partial(_prefiltered, list(equal.items()), constraints, clause)
+        matches = None
+        if equal or not clause.matches_all:
+            matches = partial(_prefiltered, list(equal.items()), constraints, clause)
         return registry.query(name, names, find_first=find_first, predicate=matches)
 
     @staticmethod
@@ -267,7 +264,7 @@ class ButlerQueries(ButlerArguments):
                 f"({sorted(datasetType.dimensions)}); InMemoryButler has no dimension records "
                 "to join, so nothing matches."
             ]
-        every = self.registry_state.query(name, names, find_first=False, predicate=_anything)
+        every = self.registry_state.query(name, names, find_first=False, predicate=None)
         if not every:
             return [f"No datasets of type {name!r} in collections {list(names)}."]
         reasons = [

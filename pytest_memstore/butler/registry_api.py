@@ -10,7 +10,7 @@ from __future__ import annotations
 
 __all__ = ["ButlerRegistry"]
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import EllipsisType
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +20,7 @@ from .expressions import is_glob
 from .registry_dataset_types import DatasetTypeExpression
 
 if TYPE_CHECKING:
+    from .association import DatasetAssociation
     from .butler import InMemoryButler
 
 
@@ -208,6 +209,42 @@ class ButlerRegistry:
             datastore_records=datastore_records,
             **kwargs,
         )
+
+    def queryDatasetAssociations(
+        self,
+        datasetType: DatasetType | str,
+        collections: str | Iterable[str] | EllipsisType | None = ...,
+        *,
+        collectionTypes: Iterable[CollectionType] | CollectionType = _ALL_TYPES,
+        flattenChains: bool = False,
+    ) -> Iterator[DatasetAssociation]:
+        """Yield each dataset of a type with each collection of the given ones that holds it.
+
+        ``collections`` are names or wildcards (``...``: every collection;
+        `None`: the butler's default collections), their chains searched
+        through; ``collectionTypes`` keeps the collections of those types.
+        ``flattenChains`` is ignored, as by daf_butler. In the order of the
+        collections, then of the datasets' arrival.
+
+        Raises
+        ------
+        MissingDatasetTypeError
+            The dataset type is not registered.
+        MissingCollectionError
+            A collection named does not exist.
+        """
+        from .association import DatasetAssociation  # on first use: few tests need it
+
+        name = datasetType.name if isinstance(datasetType, DatasetType) else datasetType
+        self._registry.get_dataset_type(name)
+        if collections is None:
+            collections = self._butler.default_collections
+        names = self._registry.query_collections(
+            collections, collection_types=collectionTypes, flatten_chains=True
+        )
+        for collection, table in self._registry.dataset_tables(name, names):
+            for ref in table.values():
+                yield DatasetAssociation(ref, collection)
 
     def queryDatasets(
         self,

@@ -76,28 +76,34 @@ class RegistryLookup(RegistryTables):
         collections: Iterable[str],
         *,
         find_first: bool,
-        predicate: Callable[[DataId], bool],
+        predicate: Callable[[DataId], bool] | None,
     ) -> list[DatasetRef]:
         """Return the datasets of type ``name`` whose data ID satisfies ``predicate``.
 
         With ``find_first`` only the first dataset of each data ID along the
         search path; otherwise every one, each dataset once. Results come in
-        search-path order, then in the order they were added.
+        search-path order, then in the order they were added. A ``predicate``
+        of `None` takes every data ID.
         """
         tables = [table for _, table in self.dataset_tables(name, collections)]
-        if find_first:
-            first: dict[DataId, DatasetRef] = {}
+        if len(tables) == 1:  # one collection: each data ID and dataset is there once
+            first = tables[0]
+        elif find_first:
+            first = {}
             for table in tables:
                 for key, ref in table.items():
                     if key not in first:
                         first[key] = ref
-            return [ref for key, ref in first.items() if predicate(key)]
-        every: dict[DatasetId, DatasetRef] = {}
-        for table in tables:
-            for key, ref in table.items():
-                if ref.id not in every and predicate(key):
-                    every[ref.id] = ref
-        return list(every.values())
+        else:
+            every: dict[DatasetId, DatasetRef] = {}
+            for table in tables:
+                for key, ref in table.items():
+                    if ref.id not in every and (predicate is None or predicate(key)):
+                        every[ref.id] = ref
+            return list(every.values())
+        if predicate is None:
+            return list(first.values())
+        return [ref for key, ref in first.items() if predicate(key)]
 
     def dataset_tables(
         self, name: str, collections: Iterable[str]

@@ -128,6 +128,11 @@ class WhereClause:
     def __repr__(self) -> str:
         return f"WhereClause({self.text!r})"
 
+    @property
+    def matches_all(self) -> bool:
+        """Whether every data ID satisfies the expression (an empty one)."""
+        return self.predicate is _always
+
 
 def _always(dataId: Mapping[str, Any]) -> bool:
     return True

@@ -226,7 +226,7 @@ class DafButler(DafQueries, InMemoryButler):  # type: ignore[misc]  # daf_butler
             self._plain.put(obj, target, run=run)
             result = datasetRefOrType
         else:
-            result = self._codec.ref_out(self._plain.put(obj, target, data_id, run=run))
+            result = self._codec.put_ref_out(self._plain.put(obj, target, data_id, run=run))
         metrics = self._metrics
         metrics.n_put += 1
         metrics.time_in_put += time.perf_counter() - start

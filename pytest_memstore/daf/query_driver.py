@@ -22,6 +22,7 @@ __all__ = ["MemoryQueryDriver"]
 import contextlib
 import uuid
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -159,6 +160,18 @@ class MemoryQueryDriver(qd.QueryDriver):
             )
             if alone is not None:  # no rows needed: a search and equalities only
                 return self._datasets_page(spec, alone[: spec.limit])
+        if (
+            isinstance(spec, rs.DataCoordinateResultSpec)
+            and not spec.include_dimension_records
+            and not spec.order_by
+            and spec.dimensions == tree.dimensions
+            and spec.dimensions
+        ):
+            values = self._rows.data_id_values(
+                tree, list(spec.dimensions.data_coordinate_keys), columns
+            )
+            if values is not None:  # no rows needed: records joined, equalities
+                return self._data_id_page(spec, values[: spec.limit])
         rows, _ = self._rows.rows(
             tree, find_first=spec.find_first_dataset, order_by=spec.order_by, columns=columns
         )
@@ -195,10 +208,20 @@ class MemoryQueryDriver(qd.QueryDriver):
             values = list(map(keys, rows))
             if len(dimensions) == 1:
                 values = [(value,) for value in values]
-            # The class from_full_values makes, called directly: its check of
-            # each tuple's length costs more than building the coordinate.
-            make: Any = type(DataCoordinate.from_full_values(dimensions, values[0]))
-            found = [make(dimensions, each) for each in values]
+            return self._data_id_page(spec, values)
+        return qd.DataCoordinateResultPage(spec=spec, rows=found)
+
+    def _data_id_page(
+        self, spec: rs.DataCoordinateResultSpec, values: list[tuple[Any, ...]]
+    ) -> Any:
+        """Return the page of data IDs of full values (``data_coordinate_keys`` order)."""
+        if not values:
+            return qd.DataCoordinateResultPage(spec=spec, rows=[])
+        dimensions = spec.dimensions
+        # The class from_full_values makes, called directly: its check of
+        # each tuple's length costs more than building the coordinate.
+        make: Any = type(DataCoordinate.from_full_values(dimensions, values[0]))
+        found = list(map(make, repeat(dimensions), values))
         return qd.DataCoordinateResultPage(spec=spec, rows=found)
 
     def _dimension_records(self, spec: rs.DimensionRecordResultSpec, rows: list[Row]) -> Any:
@@ -259,6 +282,11 @@ class MemoryQueryDriver(qd.QueryDriver):
             element = self.universe[table]
             reference = qt.DimensionFieldReference(element=element, field=field)
             return self._rows.expressions.value(reference)
+        if field == "timespan":
+            # A result column (queryDatasetAssociations asks for it): datasets
+            # are only ever in runs and tagged collections here, whose
+            # timespans daf_butler's queries give as unbounded.
+            return _unbounded
         return self._rows.expressions.value(
             qt.DatasetFieldReference(dataset_type=table, field=field)
         )
@@ -345,6 +373,13 @@ def _may_repeat(tree: qt.QueryTree, dimensions: DimensionGroup) -> bool:
         bool(tree.datasets or tree.data_coordinate_uploads or tree.materializations)
         or dimensions != tree.dimensions
     )
+
+
+_UNBOUNDED = daf_butler.Timespan(None, None)
+
+
+def _unbounded(row: Row) -> daf_butler.Timespan:
+    return _UNBOUNDED
 
 
 def _nothing(row: Row) -> tuple[()]:

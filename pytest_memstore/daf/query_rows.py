@@ -38,6 +38,7 @@ from lsst.daf.butler.queries.predicate_constraints_summary import PredicateConst
 
 from ..core.model import DataId, DatasetRef
 from .query_expressions import RANK, Row, RowExpressions, dataset_key
+from .records import tuple_getter
 
 if TYPE_CHECKING:
     from ..butler.registry import InMemoryRegistry
@@ -201,10 +202,83 @@ class QueryRows:
             or any(getattr(element, "alwaysJoin", False) for element in elements)
         ):
             return None
+        if not any(d in search.dimensions.names for d in plan.constraints):
+            return self._every_dataset(name, search.collections, find_first)
         found = self._datasets_found(name, search, plan.constraints, find_first)
         if find_first:
             return [ref for _, ref, _, _ in found]
         return list({ref.id: ref for _, ref, _, _ in found}.values())
+
+    def data_id_values(
+        self, tree: qt.QueryTree, keys: Sequence[str], columns: qt.ColumnSet
+    ) -> list[tuple[Any, ...]] | None:
+        """Return the values of ``keys`` in each row, when the tree joins records alone.
+
+        When the rows of ``tree`` are its dimensions' records joined on the
+        values they share, selected by its predicate's equalities and by
+        terms that each read one dimension's values and records, a tuple
+        of values per row (in `rows` order, without a `dict` per row: half
+        the time of 10,000 data IDs of visits and detectors); `None` for
+        any other tree, whose `rows` are needed.
+        """
+        if tree.datasets or tree.data_coordinate_uploads or tree.materializations:
+            return None
+        plan = self._plan(tree, None, (), columns)
+        required = tree.dimensions.required
+        for name in tree.dimensions.elements:
+            element = self._universe[name]
+            if getattr(element, "alwaysJoin", False) or (
+                plan.fields.dimension_fields.get(name) and name not in required
+            ):
+                return None  # a relationship or fields of a record that is not joined
+        terms = list(plan.terms)
+        ranks = {d: i for i, d in enumerate(keys)}
+        positions: dict[str, int] = {}  # a dimension's index in the tuples
+        rows: list[tuple[Any, ...]] = [()]
+        for name in required:
+            if name in positions or not rows:
+                continue
+            if isinstance(self._universe[name], SkyPixDimension):
+                return None
+            index, depends, provided = self._dimension_index(name, plan.constraints, terms)
+            if any(d in positions and d != name and d not in depends for d in provided):
+                return None  # implied values that must agree with those joined before
+            key = tuple_getter([positions[d] for d in depends])
+            # Laid out in the order of keys where it can be: no reordering at the end.
+            new = sorted(
+                (d for d in provided if d not in positions), key=lambda d: ranks.get(d, len(keys))
+            )
+            value = tuple_getter(new)
+            tails = {depends_on: list(map(value, found)) for depends_on, found in index.items()}
+            offset = len(positions)
+            positions.update({d: offset + i for i, d in enumerate(new)})
+            rows = [row + tail for row in rows for tail in tails.get(key(row), ())]
+        if terms or any(d not in positions for d in keys):
+            return None
+        order = [positions[d] for d in keys]
+        if order == list(range(len(positions))):
+            return rows
+        return list(map(tuple_getter(order), rows))
+
+    def _every_dataset(
+        self, name: str, collections: Iterable[str], find_first: bool
+    ) -> list[DatasetRef]:
+        """Return every dataset of type ``name`` in the collections, each once.
+
+        With ``find_first``, the first of each data ID along the search
+        path. As `_datasets_found` gives them, without a step per dataset
+        where there is one collection.
+        """
+        tables = self._registry.dataset_tables(name, collections)
+        if len(tables) == 1:
+            return list(tables[0][1].values())
+        if find_first:
+            first: dict[DataId, DatasetRef] = {}
+            for _, table in tables:
+                for data_id, ref in table.items():
+                    first.setdefault(data_id, ref)
+            return list(first.values())
+        return list({ref.id: ref for _, table in tables for ref in table.values()}.values())
 
     def _plan(
         self,
@@ -287,21 +361,34 @@ class QueryRows:
         if lookup is not None:
             wanted = [(d, v) for d, v in wanted if d not in given]
         allows = _allows_function(wanted, dimensions.required)
+        # Values of required dimensions select the datasets in one pass over
+        # the table, on its keys (the required data IDs) before anything else.
+        selecting = [(d, v) for d, v in wanted if d in dimensions.required]
+        select = tuple_getter([d for d, _ in selecting])
+        selected = tuple(v for _, v in selecting)
         tables = self._registry.dataset_tables(name, search.collections)
         first = first and len(tables) > 1
         seen: set[Any] = set()
         for rank, (collection, table) in enumerate(tables):
-            if lookup is None:
-                items: Iterable[tuple[Any, DatasetRef]] = table.items()
+            if lookup is None and selecting:
+                items: Iterable[tuple[Any, DatasetRef]] = [
+                    (data_id, ref)
+                    for data_id, ref in table.items()
+                    if select(data_id._items) == selected
+                ]
+            elif lookup is None:
+                items = table.items()
             else:
                 ref = table.get(lookup)
                 items = () if ref is None else ((lookup, ref),)
             for data_id, ref in items:
                 values = None
                 if wanted:
-                    values = ref.dataId.to_dict()
-                    if not allows(values):
+                    # Tested on the data ID's own dict; a copy only of those kept.
+                    own = ref.dataId._items
+                    if not allows(own):
                         continue
+                    values = dict(own)
                 if first:
                     if data_id in seen:
                         continue
@@ -337,6 +424,39 @@ class QueryRows:
                     f"its value in the data ID or an equality in where ({name} = ...)"
                 )
             return [{**row, name: constraints[name]} for row in rows]
+        index, depends, provided = self._dimension_index(name, constraints, terms)
+        implied = [d for d in provided if d in present and d != name and d not in depends]
+        result: list[Row] = []
+        key = tuple_getter(depends)
+        for row in rows:
+            found = index.get(key(row), ())
+            if implied:  # drop the values whose implied ones the row has (from elsewhere) differ
+                found = [v for v in found if all(row.get(d, v[d]) == v[d] for d in implied)]
+            # Both agree where both have a dimension (the keys joined on, the
+            # implied values checked): the order only orders the keys (this one is faster).
+            result += [{**values, **row} for values in found]
+        if not result:
+            messages.append(
+                f"No {name} records match the query's data ID and where constraints (and the "
+                "values joined before)."
+            )
+        return result
+
+    def _dimension_index(
+        self,
+        name: str,
+        constraints: Mapping[str, Any],
+        terms: list[tuple[qt.Predicate, qt.ColumnSet]],
+    ) -> tuple[Mapping[tuple[Any, ...], list[Row]], tuple[str, ...], list[str]]:
+        """Return the values of a dimension (not skypix) a query may join, by what they depend on.
+
+        With the dimensions it depends on and those it provides values of
+        (itself and its implied ones): the rows of its records (a band's:
+        its physical filters' bands) that the ``constraints`` and those
+        ``terms`` that read only these dimensions and their records allow;
+        those terms are taken out of ``terms``.
+        """
+        element = self._universe[name]
         if element.has_own_table:
             index = self._records.index(element)
             depends = tuple(element.required.names)[:-1]
@@ -362,19 +482,7 @@ class QueryRows:
                 terms.remove(term)
             test = self.expressions.predicate(_all_of(mine))
             index = {key: [each for each in found if test(each)] for key, found in index.items()}
-        implied = [d for d in provided if d in present and d != name and d not in depends]
-        result: list[Row] = []
-        for row in rows:
-            for values in index.get(tuple(row[d] for d in depends), ()):
-                if implied and any(row.get(d, values[d]) != values[d] for d in implied):
-                    continue  # an implied value the row has (from elsewhere) differs
-                result.append({**row, **values})
-        if not result:
-            messages.append(
-                f"No {name} records match the query's data ID and where constraints (and the "
-                "values joined before)."
-            )
-        return result
+        return index, depends, provided
 
     def _relate(
         self,

@@ -10,10 +10,11 @@ in from the records.
 
 from __future__ import annotations
 
-__all__ = ["DimensionRecords"]
+__all__ = ["DimensionRecords", "tuple_getter"]
 
 import threading
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar, cast
 
 from lsst.daf.butler import (
@@ -29,10 +30,41 @@ from lsst.daf.butler import (
 from lsst.daf.butler._exceptions import InconsistentDataIdError
 from lsst.daf.butler.registry import ConflictingDefinitionError
 
+from ..core.model import DataId
+
 REMEMBERED = 64
 """How many answers `DimensionRecords.remembered` keeps."""
 
 _T = TypeVar("_T")
+
+
+def tuple_getter(keys: Iterable[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """Return a function giving the values of ``keys`` in a mapping (or a tuple), as a tuple.
+
+    `operator.itemgetter`, but a tuple for one key and for none too.
+    """
+    listed = tuple(keys)
+    if len(listed) == 1:
+        key = listed[0]
+        return lambda values: (values[key],)
+    if not listed:
+        return lambda values: ()
+    return itemgetter(*listed)
+
+
+_ImpliedStep = tuple[DimensionElement, tuple[str, ...], list[Any]]
+"""An implied dimension that implies others, those, and the steps under it."""
+
+
+def _implied_steps(element: DimensionElement) -> list[_ImpliedStep]:
+    """Return the implied dimensions of ``element`` whose records imply further values."""
+    universe = element.universe
+    steps = []
+    for name in element.implied.names:
+        implied = universe[name]
+        if implied.implied:
+            steps.append((implied, tuple(implied.implied.names), _implied_steps(implied)))
+    return steps
 
 
 def _record_key(element: DimensionElement, values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -59,6 +91,9 @@ class DimensionRecords:
         self._expanded: dict[tuple[DimensionGroup, tuple[Any, ...]], DataCoordinate] = {}
         self._indexes: dict[str, dict[tuple[Any, ...], list[dict[str, Any]]]] = {}
         self._remembered: dict[Hashable, Any] = {}
+        self._implied_steps: dict[str, list[_ImpliedStep]] = {}
+        self._key_getters: dict[str, Callable[[Mapping[str, Any]], tuple[Any, ...]]] = {}
+        self._required_getters: dict[DimensionGroup, Callable[[Mapping[str, Any]], Any]] = {}
         self._lock = threading.RLock()
         self.generation = 0
         """Counts the changes to the records (for the caches of those who read them)."""
@@ -220,26 +255,30 @@ class DimensionRecords:
         fields = list(element.schema.required.names) + list(element.schema.implied.names)
         depth = len(element.required) - 1
         index: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        read = attrgetter(*fields) if len(fields) > 1 else lambda r: (getattr(r, fields[0]),)
         with self._lock:
             for record in self._tables.get(element.name, {}).values():
-                values = [getattr(record, field) for field in fields]
+                values = read(record)
                 row = dict(zip(names, values, strict=True))
                 self._add_implied(element, row)
-                index.setdefault(tuple(values[:depth]), []).append(row)
+                index.setdefault(values[:depth], []).append(row)
             self._indexes[element.name] = index
         return index
 
     def _add_implied(self, element: DimensionElement, row: dict[str, Any]) -> None:
         """Add the values its implied dimensions' records imply, in turn, to a row."""
-        for name in element.implied.names:
-            implied = self.universe[name]
-            if not implied.implied:
-                continue
+        steps = self._implied_steps.get(element.name)
+        if steps is None:
+            steps = self._implied_steps[element.name] = _implied_steps(element)
+        self._add_implied_values(steps, row)
+
+    def _add_implied_values(self, steps: list[_ImpliedStep], row: dict[str, Any]) -> None:
+        for implied, further, deeper in steps:
             record = self.fetch(implied, row)
             if record is not None:
-                for further in implied.implied.names:
-                    row[further] = getattr(record, further)
-                self._add_implied(implied, row)
+                for name in further:
+                    row[name] = getattr(record, name)
+                self._add_implied_values(deeper, row)
 
     def fetch(self, element: DimensionElement, values: Mapping[str, Any]) -> DimensionRecord | None:
         """Return the record of ``element`` for the values of its required dimensions."""
@@ -249,7 +288,10 @@ class DimensionRecords:
         table = self._tables.get(element.name)
         if table is None:
             return None
-        return table.get(_record_key(element, values))
+        getter = self._key_getters.get(element.name)
+        if getter is None:
+            getter = self._key_getters[element.name] = tuple_getter(element.required.names)
+        return table.get(getter(values))
 
     def standardize(
         self, given: Mapping[str, Any], dimensions: DimensionGroup
@@ -334,7 +376,11 @@ class DimensionRecords:
         Values without records, or whose implied values are unknown, give
         a coordinate with only the required values.
         """
-        key = (dimensions, tuple(values[name] for name in dimensions.required))
+        getter = self._required_getters.get(dimensions)
+        if getter is None:
+            getter = self._required_getters[dimensions] = tuple_getter(dimensions.required)
+        # Our data IDs keep their values in a dict: read there, not through the mapping.
+        key = (dimensions, getter(values._items if type(values) is DataId else values))
         cached = self._expanded.get(key)
         if cached is not None:
             return cached

@@ -72,6 +72,7 @@ class DafRegistry:
     queryDataIds = RegistryBase.queryDataIds
     queryDimensionRecords = RegistryBase.queryDimensionRecords
     queryDatasets = RegistryBase.queryDatasets
+    queryDatasetAssociations = RegistryBase.queryDatasetAssociations
     _convert_common_query_arguments = RegistryBase._convert_common_query_arguments
     _resolve_dataset_types = RegistryBase._resolve_dataset_types
 
