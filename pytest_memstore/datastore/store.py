@@ -78,7 +78,10 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
     Notes
     -----
     Every method is safe to call from several threads. A transaction
-    belongs to the thread that opened it.
+    belongs to the thread that opened it. On a CPython with a GIL, ``get``
+    and ``exists`` of a stored dataset read the tables without taking the
+    store's lock, and answer as a locked read would (see
+    `StoreTables._read_stamp`); everything else takes it.
 
     A store with a test tool on (any of the last three options, or a fault
     armed by `fail_next`) is an instance of a subclass that runs the tools

@@ -173,7 +173,8 @@ class StoreTables:
     _accepted: dict[DatasetTypeLike, bool]
     """The constraints' decision for each dataset type, when no rule names a dimension."""
     _lock: threading.RLock
-    """Held by every operation while it reads or changes the tables or the counts.
+    """Held by every operation while it reads or changes the tables or the counts,
+    but for the lock-free reads of ``get`` and ``exists`` (`LOCK_FREE_READS`).
 
     The hot paths call ``acquire()`` and ``release()`` in ``try``/``finally``,
     which costs half a ``with`` block.
