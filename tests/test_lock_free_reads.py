@@ -149,7 +149,10 @@ def test_a_get_never_pairs_a_record_with_the_object_of_a_put_half_done(
         target=lambda: reader_result.append(_get_or_error(store, dict_ref)), daemon=True
     )
     reader.start()
-    reader.join(0.2)  # the get waits for the store's lock, which the paused put holds
+    assert paused.wait(JOIN), "the get never looked the object up"
+    # The get, after its object lookup, waits for the store's lock, which
+    # the paused put holds: give it the time to get there, then resume.
+    reader.join(0.2)
     resume.set()
     reader.join(JOIN)
     writer.join(JOIN)
