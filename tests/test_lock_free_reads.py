@@ -110,10 +110,59 @@ def test_a_get_never_pairs_a_record_with_an_object_put_after_it(
     assert store.get(list_ref) == [1, 2]
 
 
-@pytest.mark.skipif(
+class _PausingPut:
+    """A put in another thread that stops, holding the store's lock, once ``when()`` is true.
+
+    ``when`` is checked each time the ref's dataset ID (hooked) is hashed.
+    """
+
+    def __init__(
+        self, store: InMemoryDatastore, obj: Any, ref: DatasetRef, when: Callable[[], bool]
+    ) -> None:
+        self.paused, self.resume = threading.Event(), threading.Event()
+        hooked: _HookedId = ref.id  # type: ignore[assignment]
+
+        def pause_when_ready() -> None:
+            if when():
+                self.paused.set()
+                self.resume.wait(JOIN)
+            else:
+                hooked.arm(pause_when_ready)
+
+        def put() -> None:
+            hooked.arm(pause_when_ready)
+            store.put(obj, ref)
+
+        self.thread = threading.Thread(target=put, daemon=True)
+
+    def start_and_wait_for_the_pause(self) -> None:
+        self.thread.start()
+        assert self.paused.wait(JOIN), "the put never reached its pause"
+
+
+def _read_while_paused(writer: _PausingPut, read: Callable[[], Any]) -> Any:
+    """Run ``read`` in another thread while ``writer`` is paused; return what it read."""
+    result: list[Any] = []
+    reader = threading.Thread(target=lambda: result.append(read()), daemon=True)
+    reader.start()
+    assert writer.paused.wait(JOIN), "the put never reached its pause"
+    # A read that must wait for the store's lock, which the paused put holds,
+    # waits here: give it the time to get there, then let the put go on.
+    reader.join(0.2)
+    writer.resume.set()
+    reader.join(JOIN)
+    writer.thread.join(JOIN)
+    assert len(result) == 1, "the read did not end"
+    return result[0]
+
+
+_NEEDS_LOCK_FREE_READS = pytest.mark.skipif(
     not tables.LOCK_FREE_READS,
     reason="reads take the lock here (free-threaded build): the put could not stop halfway",
 )
+
+
+@_NEEDS_LOCK_FREE_READS
 def test_a_get_never_pairs_a_record_with_the_object_of_a_put_half_done(
     factory: StorageClassFactory,
 ) -> None:
@@ -123,42 +172,32 @@ def test_a_get_never_pairs_a_record_with_the_object_of_a_put_half_done(
     dict_ref, list_ref = _ref_pair(factory)
     parent = _put_with_hooked_id(store, {"a": 1}, dict_ref)
     new_list = [1, 2]
-    paused, resume = threading.Event(), threading.Event()
-    writer_id: _HookedId = list_ref.id  # type: ignore[assignment]
-
-    def pause_once_the_list_is_stored() -> None:
-        if any(obj is new_list for obj in store.datasets.values()):
-            paused.set()
-            resume.wait(JOIN)
-        else:
-            writer_id.arm(pause_once_the_list_is_stored)
-
-    def put_the_list() -> None:
-        writer_id.arm(pause_once_the_list_is_stored)
-        store.put(new_list, list_ref)
-
-    writer = threading.Thread(target=put_the_list, daemon=True)
-
-    def start_the_writer_and_let_it_pause() -> None:
-        writer.start()
-        assert paused.wait(JOIN), "the put never stored its object"
-
-    parent.arm(start_the_writer_and_let_it_pause)
-    reader_result: list[Any] = []
-    reader = threading.Thread(
-        target=lambda: reader_result.append(_get_or_error(store, dict_ref)), daemon=True
+    writer = _PausingPut(
+        store, new_list, list_ref,
+        when=lambda: any(obj is new_list for obj in store.datasets.values()),
     )
-    reader.start()
-    assert paused.wait(JOIN), "the get never looked the object up"
-    # The get, after its object lookup, waits for the store's lock, which
-    # the paused put holds: give it the time to get there, then resume.
-    reader.join(0.2)
-    resume.set()
-    reader.join(JOIN)
-    writer.join(JOIN)
-    assert reader_result in ([{"a": 1}], [TypeError])
+    parent.arm(writer.start_and_wait_for_the_pause)  # between the get's two lookups
+    got = _read_while_paused(writer, lambda: _get_or_error(store, dict_ref))
+    assert got in ({"a": 1}, TypeError)
     assert store.get(list_ref) is new_list
     assert store.consistency_problems() == []
+
+
+@_NEEDS_LOCK_FREE_READS
+def test_exists_never_misses_a_dataset_a_put_is_replacing(
+    factory: StorageClassFactory,
+) -> None:
+    """Once exists has begun, another thread's put over the dataset stops after
+    taking the old record out, before putting its own in: exists is still true."""
+    store = InMemoryDatastore(storageClasses=factory)
+    dict_ref, list_ref = _ref_pair(factory)
+    store.put({"a": 1}, dict_ref)
+    writer = _PausingPut(store, [1, 2], list_ref, when=lambda: not store.records)
+    asked = DatasetRef(dict_ref.datasetType, dict_ref.dataId, id=_hooked(dict_ref.id))
+    asked.id.arm(writer.start_and_wait_for_the_pause)  # type: ignore[attr-defined]
+    assert _read_while_paused(writer, lambda: store.exists(asked)) is True
+    assert store.counts.exists == 1
+    assert store.get(list_ref) == [1, 2]
 
 
 def test_a_dataset_stored_throughout_is_never_reported_missing(
