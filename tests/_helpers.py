@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -86,3 +87,30 @@ def assert_unchanged(store: InMemoryDatastore, before: StoreSnapshot) -> None:
 
 MakeRef = Callable[..., DatasetRef]
 """The type of the ``make_ref`` fixture."""
+
+
+THREAD_TIMEOUT = 60.0
+"""How long `run_threads` waits for a thread before calling it stuck (a deadlock guard)."""
+
+
+def run_threads(targets: list[Callable[[], None]]) -> None:
+    """Run each target in its own thread; re-raise the first failure."""
+    errors: list[BaseException] = []
+
+    def wrap(target: Callable[[], None]) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                target()
+            except BaseException as err:
+                errors.append(err)
+
+        return run
+
+    threads = [threading.Thread(target=wrap(t), daemon=True) for t in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(THREAD_TIMEOUT)
+    assert not any(t.is_alive() for t in threads), "a worker thread is stuck"
+    if errors:
+        raise errors[0]

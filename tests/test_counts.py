@@ -327,3 +327,16 @@ def test_operation_counts_stay_plain_slotted_integers() -> None:
     assert all(field.type in (int, "int") and field.default == 0 for field in fields)
     counts.put += 2
     assert counts.as_dict() == expect(put=2)
+
+
+def test_a_new_stores_counts_are_all_zero_and_count_gets_and_exists(make_ref: MakeRef) -> None:
+    store = InMemoryDatastore()
+    assert store.counts.as_dict() == expect()  # every field set, none forgotten
+    ref = make_ref()
+    store.put({"a": 1}, ref)
+    store.get(ref)
+    store.exists(ref)
+    store.counts.get += 2  # assignable, as on OperationCounts
+    store.get(ref)
+    assert store.counts.as_dict() == expect(put=1, get=4, exists=1)
+    assert isinstance(store.counts, OperationCounts)

@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import random
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import pytest
@@ -32,6 +31,7 @@ from pytest_memstore import (
     StorageClassFactory,
     default_storage_classes,
 )
+from tests._helpers import run_threads
 
 N_THREADS = 8
 OPS_PER_THREAD = 1500
@@ -40,44 +40,10 @@ N_SHARED = 5
 TIMEOUT = 60.0
 
 
-@pytest.fixture
-def interleave() -> Iterator[None]:
-    """Make the interpreter switch threads as often as it can."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
-
-
 def _metric_type(factory: StorageClassFactory) -> DatasetType:
     return DatasetType(
         "metric", ["instrument", "visit"], factory.getStorageClass("StructuredDataDict")
     )
-
-
-def _run_threads(targets: list[Callable[[], None]]) -> None:
-    """Run each target in its own thread; re-raise the first failure."""
-    errors: list[BaseException] = []
-
-    def wrap(target: Callable[[], None]) -> Callable[[], None]:
-        def run() -> None:
-            try:
-                target()
-            except BaseException as err:
-                errors.append(err)
-
-        return run
-
-    threads = [threading.Thread(target=wrap(t), daemon=True) for t in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT)
-    assert not any(t.is_alive() for t in threads), "a worker thread is stuck"
-    if errors:
-        raise errors[0]
 
 
 class _Rollback(Exception):
@@ -351,11 +317,11 @@ def test_threads_lose_nothing(interleave: None, n_shared: int) -> None:
 
     def run_workers_then_stop_checker() -> None:
         try:
-            _run_threads([w.run for w in workers])
+            run_threads([w.run for w in workers])
         finally:
             checker.stop.set()
 
-    _run_threads([run_workers_then_stop_checker, checker.run])
+    run_threads([run_workers_then_stop_checker, checker.run])
     assert checker.problems == [], f"seen while threads ran ({checker.checks} checks)"
     assert checker.checks > 0
 
@@ -448,7 +414,7 @@ def test_rollback_in_one_thread_keeps_another_threads_puts(interleave: None) -> 
         store.put(b_objects["ow"], overwritten)  # ditto
         b_is_done.set()
 
-    _run_threads([thread_a, thread_b])
+    run_threads([thread_a, thread_b])
 
     assert not store.exists(a_only)
     assert store.get(b_plain) is b_objects["plain"]
@@ -491,7 +457,7 @@ def test_rollback_in_one_thread_leaves_another_threads_transaction(interleave: N
             raise _Rollback
         b_rolled_back.set()
 
-    _run_threads([thread_a, thread_b])
+    run_threads([thread_a, thread_b])
 
     for obj, ref in zip(a_objects, a_refs, strict=True):
         assert store.get(ref) is obj
@@ -533,7 +499,7 @@ def test_many_threads_each_rolling_back_their_own_transactions(interleave: None)
                     mine[ref] = obj
         kept[number] = mine
 
-    _run_threads([lambda n=n: work(n) for n in range(N_THREADS)])
+    run_threads([lambda n=n: work(n) for n in range(N_THREADS)])
 
     for mine in kept.values():
         for ref, obj in mine.items():
@@ -565,7 +531,7 @@ def test_concurrent_puts_on_the_same_ids_count_every_overwrite(interleave: None)
                 store.put(obj, ref)
             put_objects[number].append(obj)
 
-    _run_threads([lambda n=n: work(n) for n in range(N_THREADS)])
+    run_threads([lambda n=n: work(n) for n in range(N_THREADS)])
 
     total = N_THREADS * puts_per_thread
     assert store.counts.put == total
@@ -613,11 +579,11 @@ def test_counters_are_exact_under_contention(interleave: None) -> None:
 
     def run_workers_then_stop_checker() -> None:
         try:
-            _run_threads([lambda n=n: work(n) for n in range(N_THREADS)])
+            run_threads([lambda n=n: work(n) for n in range(N_THREADS)])
         finally:
             checker.stop.set()
 
-    _run_threads([run_workers_then_stop_checker, checker.run])
+    run_threads([run_workers_then_stop_checker, checker.run])
     assert checker.problems == [], f"seen while threads ran ({checker.checks} checks)"
 
     per_cycle = {

@@ -63,6 +63,15 @@ class EphemeralBridge:
             if trash:
                 trash.pop(ref.id, None)
 
+    def tables(self) -> tuple[dict[DatasetId, RefLike], dict[DatasetId, TrashEntry]]:
+        """Return the bridge's own dicts: the known refs and the trash, by dataset ID.
+
+        For the datastore that owns the bridge, whose ``put`` does what
+        `insert_one` does on them directly, under its lock; nothing else
+        should change them.
+        """
+        return self._known, self._trash
+
     def insert_one(self, dataset_id: DatasetId, ref: RefLike) -> None:
         """Insert one dataset, as `insert` does, given its ID (``ref.id``)."""
         self._known[dataset_id] = ref

@@ -56,23 +56,24 @@ class ReadingMixin(StorageClassMixin):
             # The object as stored is the answer when the read asks for
             # nothing else: the whole dataset, with the storage class it was
             # put with (None for a component, or a storage class given by
-            # name: those take the general path below).
-            plain = ref.datasetType._plain_storage_class
-            if plain is not None and not self.copy_on_get:
-                lock = self._lock
-                lock.acquire()
+            # name: those take the general path below). Read without the
+            # lock (see StoreTables._read_stamp): kept only if no change
+            # that removes or replaces records ran meanwhile.
+            stamp = self._read_stamp
+            if stamp is not None:
                 try:
                     # record[1] and record[2]: storageClass and parentID, read
                     # by index, which costs half of reading a field by name.
+                    # A record's storage class is never None: a dataset type
+                    # with no plain storage class fails the test.
                     stored = self.records[ref.id]
-                    if stored[1] is plain:
+                    if stored[1] is ref.datasetType._plain_storage_class:
                         obj = self.datasets[stored[2]]
-                        self.counts.get += 1
-                        return obj
+                        if self._read_stamp is stamp:
+                            next(self._get_ticks)  # atomic: see StoreCounts
+                            return obj
                 except KeyError:
-                    pass  # not stored: the general path says so
-                finally:
-                    lock.release()
+                    pass  # not stored, or being changed: the general path says which
         # The general path, for any ref and read (our refs look again).
         datasetType = ref.datasetType
         lock = self._lock
@@ -91,10 +92,10 @@ class ReadingMixin(StorageClassMixin):
                     and storageClass is None
                     and type(datasetType) is not DatasetType
                     and record[1] is datasetType.storageClass
-                    and not self.copy_on_get
+                    and not self._copy_on_get
                     and "." not in datasetType.name
                 ):
-                    self.counts.get += 1
+                    next(self._get_ticks)
                     return obj
             if obj is MISSING:
                 self.counts.get_missing += 1
@@ -107,10 +108,10 @@ class ReadingMixin(StorageClassMixin):
         else:
             readStorageClass = self._read_storage_class(ref, storageClass)
         result = self._read(ref, record, obj, parameters, readStorageClass)
-        if self.copy_on_get:
+        if self._copy_on_get:
             result = delegate_copy(ref, readStorageClass, result, "copy_on_get")
-        with self._lock:
-            self.counts.get += 1
+        with self._lock:  # a free-threaded build counts under the lock
+            next(self._get_ticks)
         return result
 
     def _read(
@@ -147,10 +148,18 @@ class ReadingMixin(StorageClassMixin):
         """Return whether the dataset is stored here (trashed or not)."""
         if type(ref) is not DatasetRef:
             require_ref(ref, "exists")
+        # Without the lock first, as in get; a dataset found not stored is
+        # looked for again under the lock, where no change is half done.
+        stamp = self._read_stamp
+        if stamp is not None:
+            record = self.records.get(ref.id)
+            if record is not None and record[2] in self.datasets and self._read_stamp is stamp:
+                next(self._exists_ticks)  # atomic: see StoreCounts
+                return True
         lock = self._lock
         lock.acquire()
         try:
-            self.counts.exists += 1
+            next(self._exists_ticks)
             record = self.records.get(ref.id)
             return record is not None and record[2] in self.datasets  # its parentID
         finally:

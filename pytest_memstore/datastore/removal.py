@@ -100,17 +100,21 @@ class RemovalMixin(StoreTables):
                 return set()
             pop_record = self.records.pop
             let_go = self._let_go
-            for ref in trashed:
-                dataset_id = ref.id
-                record = pop_record(dataset_id, None)
-                if record is None:
-                    continue
-                try:
-                    let_go(dataset_id, record)
-                except Exception:
-                    if not ignore_errors:
-                        raise
-                    _log.warning("Cannot remove %s from %s", ref, self.name, exc_info=True)
+            self._begin_change()
+            try:
+                for ref in trashed:
+                    dataset_id = ref.id
+                    record = pop_record(dataset_id, None)
+                    if record is None:
+                        continue
+                    try:
+                        let_go(dataset_id, record)
+                    except Exception:
+                        if not ignore_errors:
+                            raise
+                        _log.warning("Cannot remove %s from %s", ref, self.name, exc_info=True)
+            finally:
+                self._end_change()
             self.counts.emptied += len(trashed)
         return set()
 
@@ -137,10 +141,14 @@ class RemovalMixin(StoreTables):
         with self._lock:
             bridge = self.bridge
             forgotten = 0
-            for ref in listed:
-                dataset_id = ref.id
-                recorded = dataset_id in self.records
-                if recorded:
-                    self._detach(dataset_id)
-                forgotten += bridge.forget((ref,)) > 0 or recorded
+            self._begin_change()
+            try:
+                for ref in listed:
+                    dataset_id = ref.id
+                    recorded = dataset_id in self.records
+                    if recorded:
+                        self._detach(dataset_id)
+                    forgotten += bridge.forget((ref,)) > 0 or recorded
+            finally:
+                self._end_change()
             self.counts.forget += forgotten

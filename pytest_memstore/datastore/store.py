@@ -25,11 +25,11 @@ from ..core.storage_factory import StorageClassFactory
 from ..tools import DEFAULT_LOG_SIZE
 from .bridge import BridgeManager, EphemeralBridge
 from .constraints import Constraints
-from .counts import OperationCounts
+from .counts import TICKS, StoreCounts
 from .inapplicable import InapplicableMixin
 from .reading import ReadingMixin
 from .removal import RemovalMixin
-from .tables import MISSING
+from .tables import LOCK_FREE_READS, MISSING
 from .transaction import DatastoreTransaction
 from .writing import WritingMixin
 
@@ -73,7 +73,10 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
     Notes
     -----
     Every method is safe to call from several threads. A transaction
-    belongs to the thread that opened it.
+    belongs to the thread that opened it. On a CPython with a GIL, ``get``
+    and ``exists`` of a stored dataset read the tables without taking the
+    store's lock, and answer as a locked read would (see
+    `StoreTables._read_stamp`); everything else takes it.
 
     A store with a test tool on (any of the last three options, or a fault
     armed by `fail_next`) is an instance of a subclass that runs the tools
@@ -115,7 +118,7 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         self.name = name
         self.constraints = _NO_CONSTRAINTS if constraints is None else Constraints(constraints)
         self.copy_on_put = bool(copy_on_put)
-        self.copy_on_get = bool(copy_on_get)
+        self._copy_on_get = bool(copy_on_get)
         self.storageClasses = storageClasses
         self.datasets = {}
         self.records = {}
@@ -124,10 +127,15 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
             self.bridge = EphemeralBridge(name)
         else:
             self.bridge = bridgeManager.register(name, ephemeral=True)
-        self.counts = OperationCounts()
+        self._bridge_known, self._bridge_trash = self.bridge.tables()
+        self._get_ticks = iter(TICKS)
+        self._exists_ticks = iter(TICKS)
+        self.counts = StoreCounts(self._get_ticks, self._exists_ticks)
         self._constrained = self.constraints is not _NO_CONSTRAINTS
         self._accepted = {}
         self._lock = threading.RLock()
+        # See StoreTables._read_stamp; _new_read_stamp, written out.
+        self._read_stamp = object() if LOCK_FREE_READS and not copy_on_get else None
         # Transactions open in any thread; while none is, put skips the
         # thread-local lookup.
         self._open_transactions = 0
@@ -188,7 +196,11 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
                 with self._lock:
                     self.abandoned_transactions += 1
             with self._lock:
-                transaction.rollback()
+                self._begin_change()
+                try:
+                    transaction.rollback()
+                finally:
+                    self._end_change()
                 self.counts.rollback += 1
                 self._open_transactions -= 1
             state.transaction = parent
@@ -215,10 +227,14 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
             )
         inside = transaction.open_inside(self._thread.transaction)
         with self._lock:
-            for ended in (*inside, transaction):
-                ended.rollback()
-                self.counts.rollback += 1
-                self._open_transactions -= 1
+            self._begin_change()
+            try:
+                for ended in (*inside, transaction):
+                    ended.rollback()
+                    self.counts.rollback += 1
+                    self._open_transactions -= 1
+            finally:
+                self._end_change()
         self._thread.transaction = transaction.parent
         return TransactionOrderError(
             f"{self!r}: a transaction was left while {len(inside)} transaction(s) opened "

@@ -8,6 +8,7 @@ sets up, so that each part, in its own module, can use it.
 from __future__ import annotations
 
 __all__ = [
+    "LOCK_FREE_READS",
     "MISSING",
     "StoreTables",
     "StoredMemoryItemInfo",
@@ -15,8 +16,9 @@ __all__ = [
     "open_transaction",
 ]
 
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..core.model import DatasetId
@@ -25,14 +27,41 @@ from .transaction import DatastoreTransaction, ThreadTransaction
 
 if TYPE_CHECKING:
 
-    from ..core.foreign import DatasetTypeLike
+    from ..core.foreign import DatasetTypeLike, RefLike
     from ..core.storage_factory import StorageClassFactory
-    from .bridge import EphemeralBridge
+    from .bridge import EphemeralBridge, TrashEntry
     from .constraints import Constraints
-    from .counts import OperationCounts
+    from .counts import StoreCounts
 
 MISSING: Any = object()
 """Stands for "no object", where `None` could be a stored object."""
+
+
+def _gil_build() -> bool:
+    """Return whether this CPython always runs Python code under the GIL.
+
+    Python 3.12 and older always do. A free-threaded build (3.13t and
+    later) may run without it, or turn it on and off at run time; such a
+    build answers `False` even while its GIL is on (``sys._is_gil_enabled()``
+    true), since a store made then would outlive the GIL being turned off.
+    """
+    if not hasattr(sys, "_is_gil_enabled"):
+        return True
+    import sysconfig
+
+    return not sysconfig.get_config_var("Py_GIL_DISABLED")
+
+
+LOCK_FREE_READS = _gil_build()
+"""Whether ``get`` and ``exists`` may read the tables without taking the store's lock.
+
+They do on a CPython with a GIL: there a single dict lookup, and a
+``next()`` of a tick counter (`counts.TICKS`), run whole while another thread waits,
+and a read that another thread's change could have seen half done is
+checked with `StoreTables._read_stamp` and done again under the lock. On a
+free-threaded build they always take the lock, as every other operation
+does.
+"""
 
 
 class StoredMemoryItemInfo(NamedTuple):
@@ -124,19 +153,28 @@ class StoreTables:
     name: str
     constraints: Constraints
     copy_on_put: bool
-    copy_on_get: bool
+    _copy_on_get: bool
     storageClasses: StorageClassFactory | None
     datasets: dict[DatasetId, Any]
     records: dict[DatasetId, StoredMemoryItemInfo]
     related: dict[DatasetId, set[DatasetId]]
     bridge: EphemeralBridge
-    counts: OperationCounts
+    _bridge_known: dict[DatasetId, RefLike]
+    _bridge_trash: dict[DatasetId, TrashEntry]
+    """The bridge's own dicts (`EphemeralBridge.tables`), which ``put`` of a new ID
+    fills directly."""
+    counts: StoreCounts
+    _get_ticks: Iterator[int]
+    """Advanced once per get that returned: ``counts.get`` reads it (see `StoreCounts`)."""
+    _exists_ticks: Iterator[int]
+    """Advanced once per exists: ``counts.exists`` reads it."""
     _constrained: bool
     """Whether there are constraints to check on ``put``."""
     _accepted: dict[DatasetTypeLike, bool]
     """The constraints' decision for each dataset type, when no rule names a dimension."""
     _lock: threading.RLock
-    """Held by every operation while it reads or changes the tables or the counts.
+    """Held by every operation while it reads or changes the tables or the counts,
+    but for the lock-free reads of ``get`` and ``exists`` (`LOCK_FREE_READS`).
 
     The hot paths call ``acquire()`` and ``release()`` in ``try``/``finally``,
     which costs half a ``with`` block.
@@ -145,10 +183,58 @@ class StoreTables:
     """The transaction each thread has open, made on first use."""
     _open_transactions: int
     """Transactions open in any thread; while none is, ``put`` skips the thread-local lookup."""
+    _read_stamp: object | None
+    """A fresh object after each change that lock-free reads must not see half done;
+    `None` while one is under way, while ``copy_on_get`` is on, and always when
+    `LOCK_FREE_READS` is false.
+
+    ``get`` and ``exists`` read it, look up ``records`` and ``datasets``
+    without the lock, and keep what they found only if it is still the same
+    object, and not `None`: no such change began or ended in between. The
+    changes it guards are those that remove or replace a record or an object
+    (an overwriting put, emptyTrash, forget, a rollback): a half-done one
+    could pair a record with another put's object, or hide a stored dataset.
+    A put of a new ID only adds, record first, and is not one of them. See
+    `_begin_change`.
+    """
+    _changes_under_way: int = 0
+    """How many `_begin_change` calls have not had their `_end_change` (they nest)."""
     abandoned_transactions: int = 0
     """Transactions closed without their block ending, and so rolled back: a generator
     suspended inside one, or a context manager entered and never exited, then closed or
     garbage collected. Zero on the class: a store counts its own from its first one."""
+
+    def _begin_change(self) -> None:
+        """Start a change that lock-free reads must not see half done (under ``_lock``).
+
+        Every call is paired with one of `_end_change`, in a ``finally``.
+        """
+        self._changes_under_way += 1
+        self._read_stamp = None
+
+    def _end_change(self) -> None:
+        """End what `_begin_change` started; after the outermost, reads may go lock-free again."""
+        self._changes_under_way -= 1
+        if not self._changes_under_way:
+            self._read_stamp = self._new_read_stamp()
+
+    def _new_read_stamp(self) -> object | None:
+        """Return a new `_read_stamp`: `None` when reads must take the lock."""
+        if LOCK_FREE_READS and not self._copy_on_get:
+            return object()
+        return None
+
+    @property
+    def copy_on_get(self) -> bool:
+        """Whether ``get`` returns a copy, so changing what it returned changes nothing."""
+        return self._copy_on_get
+
+    @copy_on_get.setter
+    def copy_on_get(self, value: bool) -> None:
+        with self._lock:
+            self._copy_on_get = bool(value)
+            if not self._changes_under_way:
+                self._read_stamp = self._new_read_stamp()
 
     def _detach(self, dataset_id: DatasetId) -> tuple[DatasetId, Any] | None:
         """Drop one record; drop its artifact too if no other record uses it.
