@@ -24,12 +24,10 @@ from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-import attrs
-
 from .core.difference import MISSING, Difference, cut_to_width, first_difference, safe_repr
 from .core.foreign import RefLike
 from .core.model import DatasetRef
-from .datastore.counts import OperationCounts
+from .datastore.counts import NAMES
 from .datastore.store import InMemoryDatastore
 from .tools.store_tools import format_operation_log
 
@@ -328,7 +326,7 @@ def assert_trash_roundtrip(store: InMemoryDatastore, ref: DatasetRef) -> None:
 
 COUNT_NAMES = (
     "stores",
-    *(field.name for field in attrs.fields(OperationCounts)),
+    *NAMES,
     "left_datasets",
     "left_trash",
 )

@@ -224,14 +224,14 @@ class RefFactory:
     storageClasses : `StorageClassFactory`
         Where storage class names are looked up.
     typeCache : `dict`, optional
-        Dataset types already built, by name, dimensions and storage class;
+        Dataset types already built, by name, dimensions and storage class name;
         share one between factories to build each type once.
     """
 
     def __init__(
         self,
         storageClasses: StorageClassFactory,
-        typeCache: dict[tuple[str, frozenset[str], StorageClass], DatasetType] | None = None,
+        typeCache: dict[tuple[str, frozenset[str], str], DatasetType] | None = None,
     ) -> None:
         self.storageClasses = storageClasses
         self._types = {} if typeCache is None else typeCache
@@ -278,7 +278,9 @@ class RefFactory:
         parent, _, component = datasetTypeName.partition(".")
         if "." in component:
             raise ValueError(f"Dataset type name {datasetTypeName!r} is not valid")
-        key = (parent, dims, storageClass)
+        # Keyed by the storage class's name, whose hash a str keeps; another
+        # class of the same name is told apart by the identity check below.
+        key = (parent, dims, storageClass.name)
         datasetType = self._types.get(key)
         if datasetType is None or datasetType.storageClass_object is not storageClass:
             datasetType = self._types[key] = DatasetType(parent, dims, storageClass)

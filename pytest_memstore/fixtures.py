@@ -27,7 +27,6 @@ from .session import SessionState, is_xdist_worker
 if TYPE_CHECKING:
     from .butler.butler import InMemoryButler
     from .core.model import DatasetType
-    from .core.storage import StorageClass
     from .core.storage_factory import StorageClassFactory
     from .datastore.store import InMemoryDatastore
     from .factories import ButlerFactory, RefFactory, StoreFactory
@@ -51,8 +50,9 @@ def check_markers(session: pytest.Session, items: list[pytest.Item]) -> None:
         but shows a stop reason.
     """
     bad: dict[int, tuple[pytest.Mark, str, list[str]]] = {}  # by id(marker); the mark kept alive
+    inherited: dict[int, list[pytest.Mark]] = {}  # by id(collector): its and its parents' markers
     for item in items:
-        for marker in item.iter_markers("memstore"):
+        for marker in _markers_of(item, inherited):
             found = bad.get(id(marker))
             if found is not None:
                 found[2].append(item.nodeid)
@@ -71,6 +71,31 @@ def check_markers(session: pytest.Session, items: list[pytest.Item]) -> None:
     if is_xdist_worker(session.config):
         session.shouldstop = "\n".join(messages)
     raise pytest.UsageError(*messages)
+
+
+def _markers_of(item: pytest.Item, inherited: dict[int, list[pytest.Mark]]) -> list[pytest.Mark]:
+    """Return the ``memstore`` markers on ``item`` and its parents, as ``iter_markers`` would.
+
+    Each collector's are worked out once, in ``inherited``: ``item.iter_markers``
+    walks every parent again for every test.
+    """
+    own = [marker for marker in item.own_markers if marker.name == "memstore"]
+    parent = item.parent
+    if parent is None:
+        return own
+    above = inherited.get(id(parent))
+    if above is None:
+        chain = []  # the parents not yet worked out, nearest first
+        node: pytest.Collector | None = parent
+        while node is not None and id(node) not in inherited:
+            chain.append(node)
+            node = node.parent
+        above = [] if node is None else inherited[id(node)]
+        for collector in reversed(chain):
+            mine = [marker for marker in collector.own_markers if marker.name == "memstore"]
+            above = inherited[id(collector)] = mine + above if mine else above
+        above = inherited[id(parent)]
+    return own + above if own else above
 
 
 def _check_marker(marker: pytest.Mark, nodeid: str) -> None:
@@ -222,7 +247,7 @@ class SessionFixtures:
         # and by parent node, which is cheaper to look up than a path.
         self.shared_by_dir: dict[Path, StorageClassFactory] = {}
         self.shared_by_parent: dict[object, StorageClassFactory] = {}
-        self.dataset_types: dict[tuple[str, frozenset[str], StorageClass], DatasetType] = {}
+        self.dataset_types: dict[tuple[str, frozenset[str], str], DatasetType] = {}
         self.hooks_by_parent: dict[object, Any] = {}
         self.tracker: _RequestTracker | None = None
 
@@ -281,7 +306,8 @@ class SessionFixtures:
     def _test_state(self, item: pytest.Item) -> _TestState:
         test = self.test
         if test is None:
-            test = self.test = _TestState(self._shared_storage_classes(item).copy())
+            shared = self.shared_by_parent.get(item.parent) or self._shared_storage_classes(item)
+            test = self.test = _TestState(shared.copy())
         return test
 
     def _build_store(
@@ -301,7 +327,11 @@ class SessionFixtures:
         )
         if state.tracking or options.get("detect_mutation"):
             self._usage(item, test).stores.append((options.get("name") or label, store))
-        if item.config.hook.pytest_memstore_store_created.get_hookimpls():
+        # No plugin has implemented a *_created hook while there is no tracker.
+        if (
+            self.tracker is not None
+            and item.config.hook.pytest_memstore_store_created.get_hookimpls()
+        ):
             self._hooks(item).pytest_memstore_store_created(
                 store=store, request=_request_for_hook(request, "store_created")
             )
@@ -403,7 +433,11 @@ class SessionFixtures:
             datastore=store,
             **mode,
         )
-        if item.config.hook.pytest_memstore_butler_created.get_hookimpls():
+        # No plugin has implemented a *_created hook while there is no tracker.
+        if (
+            self.tracker is not None
+            and item.config.hook.pytest_memstore_butler_created.get_hookimpls()
+        ):
             self._hooks(item).pytest_memstore_butler_created(
                 butler=butler, request=_request_for_hook(request, "butler_created")
             )
@@ -413,7 +447,9 @@ class SessionFixtures:
     def memstore(self) -> InMemoryDatastore:
         """A fresh `InMemoryDatastore`, configured by ``@pytest.mark.memstore(...)``."""
         request, item, test = self._setting_up()
-        options, _ = _split_options(_marker_options(item))
+        options = _marker_options(item)
+        if options:
+            options, _ = _split_options(options)
         return self._build_store(request, item, test, options, "memstore")
 
     @pytest.fixture

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .datastore import counts
-from .datastore.counts import OperationCounts
+from .datastore.counts import COUNTERS
 
 if TYPE_CHECKING:  # only named: a session imports this module before it builds any store
     from .core.errors import DatasetMutatedError
@@ -31,16 +30,16 @@ class Column:
 
 
 def _operation_columns() -> tuple[Column, ...]:
-    """The columns of `OperationCounts`, from its fields and their metadata."""
+    """The columns of the operation counters, in their order."""
     return tuple(
         Column(
-            key=field.name,
-            header=field.metadata.get(counts.HEADER) or field.name,
-            phrase=field.metadata[counts.PHRASE],
-            busy=bool(field.metadata[counts.BUSY]),
-            legend=field.metadata.get(counts.LEGEND),
+            key=counter.name,
+            header=counter.header or counter.name,
+            phrase=counter.phrase,
+            busy=counter.busy,
+            legend=counter.legend,
         )
-        for field in attrs.fields(OperationCounts)
+        for counter in COUNTERS
     )
 
 

@@ -20,14 +20,11 @@ __all__ = ["ReportController", "ReportRole", "ReportWorker", "SessionState", "is
 
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from .report import Report, fit
-
 if TYPE_CHECKING:
     import pytest
 
     from .core.storage_factory import StorageClassFactory
+    from .report import Report
 
 PAYLOAD_KEY = "memstore"
 """The key of a worker's report in the ``workeroutput`` it sends the controller."""
@@ -38,7 +35,6 @@ def is_xdist_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
 
-@attrs.define
 class SessionState:
     """What the plugin keeps for one pytest session (settings and the report).
 
@@ -73,35 +69,47 @@ class SessionState:
         The tool options every fixture store gets, from the ini options.
     """
 
-    report_types: list[tuple[str, str | None]]
-    strict: bool
-    base_storage_classes: StorageClassFactory
-    detect_mutation: bool = False
-    repeated_get_threshold: int = 0
-    log_size: int = 0
-    butler_universe: str = "none"
-    report: Report = attrs.Factory(Report)
-    # Worked out once, from the above, for every store the fixtures build:
-    # whether its test looks at it when it ends, and the tool options it gets.
-    tracking: bool = attrs.field(init=False)
-    store_defaults: dict[str, Any] = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
+    def __init__(
+        self,
+        report_types: list[tuple[str, str | None]],
+        strict: bool,
+        base_storage_classes: StorageClassFactory,
+        detect_mutation: bool = False,
+        repeated_get_threshold: int = 0,
+        log_size: int = 0,
+        butler_universe: str = "none",
+    ) -> None:
+        self.report_types = report_types
+        self.strict = strict
+        self.base_storage_classes = base_storage_classes
+        self.detect_mutation = detect_mutation
+        self.repeated_get_threshold = repeated_get_threshold
+        self.log_size = log_size
+        self.butler_universe = butler_universe
+        self._report: Report | None = None
+        # Worked out once, for every store the fixtures build: whether its
+        # test looks at it when it ends, and the tool options it gets.
         self.tracking = bool(
-            self.report_types
-            or self.strict
-            or self.detect_mutation
-            or self.repeated_get_threshold
-            or self.log_size
+            report_types or strict or detect_mutation or repeated_get_threshold or log_size
         )
         defaults: dict[str, Any] = {}
-        if self.detect_mutation:
+        if detect_mutation:
             defaults["detect_mutation"] = True
-        if self.repeated_get_threshold:
+        if repeated_get_threshold:
             defaults["count_gets"] = True
-        if self.log_size:
-            defaults["log_size"] = self.log_size
+        if log_size:
+            defaults["log_size"] = log_size
         self.store_defaults = defaults
+
+    @property
+    def report(self) -> Report:
+        """The session's report, made (and its module imported) on first use."""
+        report = self._report
+        if report is None:
+            from .report import Report
+
+            report = self._report = Report()
+        return report
 
     def report_role(self, config: pytest.Config) -> ReportRole | None:
         """Return the role this process plays in reporting; `None` without a report."""
@@ -200,6 +208,8 @@ class ReportController(ReportRole):
             terminal.write_sep("=", "memstore report")
             for line in self.report.render(every_test="term-all" in kinds, width=width):
                 terminal.write_line(line)
+        from .report import fit
+
         for outcome in self.json_outcomes:
             for line in fit(outcome, width, indent="  "):
                 terminal.write_line(line, red=outcome.startswith("memstore report NOT"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_memstore import InMemoryDatastore, OperationCounts
+from pytest_memstore.datastore.counts import COUNTERS
 from tests._helpers import MakeRef
 
 FIELDS = ("put", "get", "get_missing", "exists", "trash", "emptied", "forget", "overwrite",
@@ -253,8 +254,8 @@ def test_a_known_sequence_counts_exactly(store: InMemoryDatastore, make_ref: Mak
 # -- one definition: a new counter reaches every part of the report ------------
 
 NEW_COUNTER = (
-    '    relabel: int = counter(phrase="{} relabelled", busy=True, header="relabels", '
-    'legend="times a test relabelled its store")\n'
+    '    Counter("relabel", "{} relabelled", busy=True, header="relabels", '
+    'legend="times a test relabelled its store"),\n'
 )
 
 COUNTER_SUITE = """
@@ -273,7 +274,7 @@ COUNTER_SUITE = """
 def test_adding_a_counter_is_one_edit(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Add one field to a copy of counts.py: JSON, totals, table and ranking follow."""
+    """Add one counter to a copy of counts.py: JSON, totals, table and ranking follow."""
     monkeypatch.setenv("COLUMNS", "200")  # the totals line on one line
     import json
     import shutil
@@ -288,7 +289,7 @@ def test_adding_a_counter_is_one_edit(
     counts_py = copy / "datastore" / "counts.py"
     source = counts_py.read_text(encoding="utf-8")
     anchor = next(line for line in source.splitlines(keepends=True)
-                  if line.startswith("    rollback: int = "))
+                  if line.startswith('    Counter("rollback", '))
     counts_py.write_text(source.replace(anchor, anchor + NEW_COUNTER), encoding="utf-8")
     pytester.makepyfile(
         test_counter=textwrap.dedent(COUNTER_SUITE.format(root=str(pytester.path)))
@@ -318,15 +319,25 @@ def test_adding_a_counter_is_one_edit(
 
 
 def test_operation_counts_stay_plain_slotted_integers() -> None:
-    import attrs
-
     counts = OperationCounts()
     assert not hasattr(counts, "__dict__")  # slotted: increments stay as cheap as they were
-    fields = attrs.fields(OperationCounts)
-    assert tuple(field.name for field in fields) == FIELDS
-    assert all(field.type in (int, "int") and field.default == 0 for field in fields)
+    assert tuple(counter.name for counter in COUNTERS) == FIELDS
+    # Every counter is a declared int field, in the counters' order.
+    assert tuple(OperationCounts.__annotations__) == FIELDS
+    assert set(OperationCounts.__annotations__.values()) == {"int"}
     counts.put += 2
     assert counts.as_dict() == expect(put=2)
+
+
+def test_operation_counts_compare_and_show_by_value() -> None:
+    assert OperationCounts(put=2, get=1) == OperationCounts(get=1, put=2)
+    assert OperationCounts(put=2) != OperationCounts(put=3)
+    assert repr(OperationCounts(trash=4)) == (
+        "OperationCounts(put=0, get=0, get_missing=0, exists=0, trash=4, emptied=0, "
+        "forget=0, overwrite=0, commit=0, rollback=0)"
+    )
+    with pytest.raises(TypeError, match="No such counter: puts"):
+        OperationCounts(puts=1)
 
 
 def test_a_new_stores_counts_are_all_zero_and_count_gets_and_exists(make_ref: MakeRef) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import Any
 
-import attrs
 import pytest
 
 import pytest_memstore
@@ -210,7 +210,8 @@ def test_example_composite_accepts_slice_through_its_data_component(
 
 
 def test_example_metrics_fields_in_order() -> None:
-    assert [field.name for field in attrs.fields(ExampleMetrics)] == ["summary", "output", "data"]
+    names = [field.name for field in dataclasses.fields(ExampleMetrics)]
+    assert names == ["summary", "output", "data"]
     positional = ExampleMetrics({"s": 1}, {"o": 2}, [3])
     assert positional.summary == {"s": 1}
     assert positional.output == {"o": 2}
@@ -226,10 +227,10 @@ def test_example_metrics_equality_is_by_value() -> None:
     assert metrics() == metrics()
     assert metrics() is not metrics()
     assert ExampleMetrics() == ExampleMetrics(None, None, None)
-    assert metrics() != attrs.evolve(metrics(), data=[1])
-    assert metrics() != attrs.evolve(metrics(), summary={})
-    assert metrics() != attrs.evolve(metrics(), output=None)
-    assert metrics() != attrs.evolve(metrics(), data=None)
+    assert metrics() != dataclasses.replace(metrics(), data=[1])
+    assert metrics() != dataclasses.replace(metrics(), summary={})
+    assert metrics() != dataclasses.replace(metrics(), output=None)
+    assert metrics() != dataclasses.replace(metrics(), data=None)
 
 
 @pytest.mark.parametrize("component", ["summary", "output", "data"])
@@ -255,7 +256,7 @@ def test_example_composite_delegate_slices_data_without_mutating(
     original = metrics()
     pristine = copy.deepcopy(original)
     sliced = delegate.handleParameters(original, {"slice": slice(1, 3)})
-    assert sliced == attrs.evolve(pristine, data=[234, 456.7])
+    assert sliced == dataclasses.replace(pristine, data=[234, 456.7])
     assert original == pristine
     assert original.data == [563, 234, 456.7, 752, 8, 9, 27]
     assert delegate.handleParameters(original, None) is original

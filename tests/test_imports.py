@@ -1,4 +1,4 @@
-"""The plugin's import brings in nothing beyond pytest, pluggy, attrs and itself."""
+"""What importing the plugin and using a store bring in, and what waits for first use."""
 
 from __future__ import annotations
 
@@ -61,6 +61,40 @@ def test_importing_the_plugin_leaves_the_datastore_and_helpers_to_first_use() ->
         "pytest_memstore.tools.store_tools",
     }
     assert sorted(added & deferred) == []
+
+
+STORE_SCRIPT = """
+import json, sys
+import pytest
+import pytest_memstore.plugin
+from pytest_memstore.datastore.store import InMemoryDatastore
+from pytest_memstore.factories import RefFactory
+from pytest_memstore.core.defaults import default_storage_classes
+store = InMemoryDatastore(storageClasses=default_storage_classes())
+ref = RefFactory(default_storage_classes())("metric", {"visit": 1})
+store.put({"a": 1}, ref)
+assert store.get(ref) == {"a": 1} and store.exists(ref)
+store.trash(ref)
+store.emptyTrash()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def test_a_test_of_puts_and_gets_imports_no_report_tools_or_attrs() -> None:
+    """What a memstore test does without options leaves the report, tools and attrs unimported."""
+    output = subprocess.run(
+        [sys.executable, "-c", STORE_SCRIPT], check=True, capture_output=True, text=True
+    ).stdout
+    loaded = set(json.loads(output))
+    deferred = {
+        "attr",
+        "attrs",
+        "pytest_memstore.report",
+        "pytest_memstore.tools.runner",
+        "pytest_memstore.tools.store_tools",
+    }
+    assert "pytest_memstore.datastore.store" in loaded
+    assert sorted(loaded & deferred) == []
 
 
 def test_the_plugin_states_the_tools_default_log_size() -> None:

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -315,7 +314,7 @@ def test_dataset_type_is_frozen_and_hashable() -> None:
         ("storageClass", LIST),
         ("parentStorageClass", COMPOSITE),
     ]:
-        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        with pytest.raises(AttributeError, match="immutable"):
             setattr(datasetType, field, value)
     same = DatasetType("metric", ["visit", "instrument"], DICT)
     assert same == datasetType
@@ -488,7 +487,7 @@ def test_ref_is_frozen() -> None:
         ("dataId", DataId()),
         ("datasetType", metric_type("other")),
     ]:
-        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        with pytest.raises(AttributeError, match="immutable"):
             setattr(ref, field, value)
 
 

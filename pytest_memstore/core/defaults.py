@@ -10,16 +10,15 @@ __all__ = [
     "shared_default_storage_classes",
 ]
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
-
-import attrs
 
 from .storage import StorageClass, StorageClassDelegate, use_as_default_names
 from .storage_factory import StorageClassFactory
 
 
-@attrs.define(eq=True)
+@dataclasses.dataclass(slots=True)
 class ExampleMetrics:
     """A small composite: a summary, an output mapping and a list of data."""
 
@@ -74,7 +73,7 @@ class ExampleCompositeDelegate(StorageClassDelegate):
         selection = _slice_of(parameters, self.storageClass)
         if inMemoryDataset.data is None:
             return inMemoryDataset
-        return attrs.evolve(inMemoryDataset, data=inMemoryDataset.data[selection])
+        return dataclasses.replace(inMemoryDataset, data=inMemoryDataset.data[selection])
 
 
 def _build_defaults() -> StorageClassFactory:

@@ -5,10 +5,9 @@ from __future__ import annotations
 __all__ = ["MISSING", "Difference", "cut_to_width", "first_difference", "safe_repr", "set_repr"]
 
 import dataclasses
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from typing import Any
-
-import attrs
 
 _MAX_DEPTH = 100
 _BLOCK = 1024  # sequence items compared at once before looking at each
@@ -25,7 +24,7 @@ MISSING: Any = _Missing()
 """What a `Difference` holds for a side without the index or key."""
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True)
 class Difference:
     """Where two values first differ, and what each holds there.
 
@@ -149,10 +148,13 @@ def _inside(
     """Look inside two containers of the same kind; `None` if no part differs."""
     kind = type(got)
     if kind is type(expected) and not isinstance(got, type):
-        if attrs.has(kind):
+        # An attrs class can only exist once attrs is imported: this module
+        # does not import it for everyone.
+        attr = sys.modules.get("attr")
+        if attr is not None and attr.has(kind):
             return _fields(
                 got, expected, path, depth, active,
-                ((field.name, field.eq_key) for field in attrs.fields(kind) if field.eq),
+                ((field.name, field.eq_key) for field in attr.fields(kind) if field.eq),
             )
         if dataclasses.is_dataclass(got):
             return _fields(

@@ -11,8 +11,6 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, KeysView, Mapping
 from typing import Any, TypeAlias
 
-import attrs
-
 from .errors import DimensionNameError
 from .storage import StorageClass
 
@@ -237,6 +235,10 @@ def _default_storage_class(name: str, datasetTypeName: str) -> StorageClass:
     )
 
 
+def _refuse_change(self: object, name: str, value: object = None) -> None:
+    raise AttributeError(f"{type(self).__name__} is immutable: cannot change {name!r}")
+
+
 class DatasetType:
     """A named kind of dataset: its dimensions and its storage class.
 
@@ -324,11 +326,7 @@ class DatasetType:
         )
         _set_type_hash(self, hash((name, dims, scName, parentName)))
 
-    def __setattr__(self, name: str, value: object) -> None:
-        raise attrs.exceptions.FrozenInstanceError()
-
-    def __delattr__(self, name: str) -> None:
-        raise attrs.exceptions.FrozenInstanceError()
+    __setattr__ = __delattr__ = _refuse_change
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (
@@ -555,7 +553,6 @@ def _named(storageClasses: Any, name: str, datasetType: DatasetType) -> StorageC
     return found
 
 
-@attrs.frozen(eq=False, init=False)
 class DatasetRef:
     """A resolved reference to one dataset.
 
@@ -582,8 +579,11 @@ class DatasetRef:
     Notes
     -----
     Two refs are equal when ID, dataset type name, data ID, run and storage
-    class name are equal.
+    class name are equal. A ref is immutable: setting an attribute raises
+    `AttributeError`.
     """
+
+    __slots__ = ("dataId", "datasetType", "id", "run")
 
     datasetType: DatasetType
     dataId: DataId
@@ -620,6 +620,11 @@ class DatasetRef:
         _set_ref_dataId(self, dataId)
         _set_ref_run(self, run)
         _set_ref_id(self, id)
+
+    __setattr__ = __delattr__ = _refuse_change
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_ref, (self.datasetType, self.dataId, self.run, self.id))
 
     def _key(self) -> tuple[Any, ...]:
         dt = self.datasetType
@@ -680,6 +685,12 @@ class DatasetRef:
             f"DatasetRef({self.datasetType.name!r}, {self.dataId}, run={self.run!r}, "
             f"id={self.id!s})"
         )
+
+
+def _rebuild_ref(
+    datasetType: DatasetType, dataId: DataId, run: str, id: DatasetId
+) -> DatasetRef:
+    return DatasetRef(datasetType, dataId, run, id=id)
 
 
 _set_ref_datasetType = _slot_setter(DatasetRef, "datasetType")

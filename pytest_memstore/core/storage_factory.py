@@ -11,6 +11,8 @@ from typing import Any
 from .storage import StorageClass
 from .storage_config import storage_classes_from_config
 
+_new_factory = object.__new__
+
 
 class StorageClassFactory:
     """A registry of storage classes by name."""
@@ -68,8 +70,8 @@ class StorageClassFactory:
 
     def copy(self) -> StorageClassFactory:
         """Return an independent factory with the same registrations."""
-        new = StorageClassFactory()
-        new._classes = dict(self._classes)
+        new: StorageClassFactory = _new_factory(StorageClassFactory)  # every test makes one
+        new._classes = self._classes.copy()
         return new
 
     def addFromConfig(self, config: Mapping[str, Any] | str | os.PathLike[str]) -> None:

@@ -1,83 +1,110 @@
 """Operation counters every datastore keeps, and how the report shows them.
 
-`OperationCounts` is the one definition of the counters: the report's JSON
-keys, its totals line, its table columns and its "busiest tests" ordering
-all follow its fields, in order. To add a counter, add one field made with
-`counter` here, and increment it in the datastore.
+`COUNTERS` is the one definition of the counters: `OperationCounts`'s
+fields, the report's JSON keys, its totals line, its table columns and its
+"busiest tests" ordering all follow it, in order. To add a counter, add it
+to `COUNTERS`, declare it on `OperationCounts` (a test checks that the two
+agree), and increment it in the datastore.
 """
 
 from __future__ import annotations
 
-__all__ = ["BUSY", "HEADER", "LEGEND", "PHRASE", "OperationCounts", "StoreCounts", "counter"]
+__all__ = ["COUNTERS", "NAMES", "Counter", "OperationCounts", "StoreCounts"]
 
 import operator
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
-
-import attrs
-
-HEADER = "memstore_header"
-"""Metadata key: the column header in the report's table (the field name if absent)."""
-PHRASE = "memstore_phrase"
-"""Metadata key: the counter in the report's totals line, ``{}`` standing for the count."""
-BUSY = "memstore_busy"
-"""Metadata key: whether the counter counts toward a test's "busiest" ranking."""
-LEGEND = "memstore_legend"
-"""Metadata key: what the column header means, when the header alone does not say."""
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 
-def counter(
-    *, phrase: str, busy: bool, header: str | None = None, legend: str | None = None
-) -> Any:
-    """Return an `OperationCounts` field: an `int` starting at 0, described for the report.
+class Counter(NamedTuple):
+    """One operation counter, and how the report shows it."""
 
-    Parameters
-    ----------
-    phrase : `str`
-        How the totals line says it, ``{}`` standing for the count
-        (``"{} trashed"``).
-    busy : `bool`
-        Whether it counts toward the "busiest tests" ranking.
-    header : `str`, optional
-        The table's column header, when not the field name.
-    legend : `str`, optional
-        What the header means, for the line under the table.
-    """
-    metadata = {HEADER: header, PHRASE: phrase, BUSY: busy, LEGEND: legend}
-    return attrs.field(default=0, metadata=metadata)
+    name: str
+    phrase: str
+    """How the totals line says it, ``{}`` standing for the count (``"{} trashed"``)."""
+    busy: bool
+    """Whether it counts toward the "busiest tests" ranking."""
+    header: str | None = None
+    """The table's column header, when not the name."""
+    legend: str | None = None
+    """What the header means, for the line under the table."""
 
 
-@attrs.define
+COUNTERS: tuple[Counter, ...] = (
+    Counter("put", "{} put", busy=True),
+    Counter("get", "{} get", busy=True),
+    Counter(
+        "get_missing", "{} missing get", busy=True, header="missing",
+        legend="gets of datasets not stored",
+    ),
+    Counter("exists", "{} exists", busy=True),
+    Counter("trash", "{} trashed", busy=True),
+    Counter("emptied", "{} emptied", busy=True),
+    Counter("forget", "{} forgotten", busy=True),
+    Counter("overwrite", "{} overwrite", busy=False),
+    Counter("commit", "{} commit", busy=False),
+    Counter("rollback", "{} rollback", busy=False),
+)
+"""Every counter, in the order the report shows them."""
+
+NAMES = tuple(counter.name for counter in COUNTERS)
+"""The counters' names, in order: the fields of `OperationCounts`."""
+
+
 class OperationCounts:
     """How often a datastore did each thing; plain integers, always on.
 
     ``get`` counts gets that returned and ``get_missing`` those that raised
     `FileNotFoundError`; ``trash`` counts refs moved to the trash and
     ``emptied`` refs removed from it; ``overwrite`` counts puts that
-    replaced a stored dataset.
+    replaced a stored dataset. Two are equal when every count is.
+
+    Parameters
+    ----------
+    **counts : `int`
+        Starting values by counter name; 0 for the others.
+
+    Raises
+    ------
+    TypeError
+        A name is not a counter's.
     """
 
-    put: int = counter(phrase="{} put", busy=True)
-    get: int = counter(phrase="{} get", busy=True)
-    get_missing: int = counter(
-        phrase="{} missing get", busy=True, header="missing",
-        legend="gets of datasets not stored",
-    )
-    exists: int = counter(phrase="{} exists", busy=True)
-    trash: int = counter(phrase="{} trashed", busy=True)
-    emptied: int = counter(phrase="{} emptied", busy=True)
-    forget: int = counter(phrase="{} forgotten", busy=True)
-    overwrite: int = counter(phrase="{} overwrite", busy=False)
-    commit: int = counter(phrase="{} commit", busy=False)
-    rollback: int = counter(phrase="{} rollback", busy=False)
+    __slots__ = NAMES
+
+    put: int
+    get: int
+    get_missing: int
+    exists: int
+    trash: int
+    emptied: int
+    forget: int
+    overwrite: int
+    commit: int
+    rollback: int
+
+    def __init__(self, **counts: int) -> None:
+        unknown = sorted(set(counts).difference(NAMES))
+        if unknown:
+            raise TypeError(f"No such counter: {', '.join(unknown)}; the counters: {NAMES}")
+        for name in NAMES:
+            setattr(self, name, counts.get(name, 0))
 
     def as_dict(self) -> dict[str, int]:
         """Return the counts as a plain dict, in field order."""
-        return {name: getattr(self, name) for name in _NAMES}
+        return {name: getattr(self, name) for name in NAMES}
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, OperationCounts):
+            return NotImplemented
+        return self.as_dict() == other.as_dict()
 
-_NAMES = tuple(field.name for field in attrs.fields(OperationCounts))
+    __hash__ = None  # type: ignore[assignment]  # changing counts are no dict key
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{name}={value}" for name, value in self.as_dict().items())
+        return f"{type(self).__name__}({counts})"
 
 
 TICKS = range(sys.maxsize)
@@ -150,7 +177,7 @@ def _write_store_counts_init() -> Any:
     loop of ``setattr`` takes three times as long.
     """
     lines = ["def __init__(self, gets, exists):"]
-    for name in _NAMES:
+    for name in NAMES:
         ticked = getattr(StoreCounts, name)
         if isinstance(ticked, _Ticked):
             source = "gets" if name == "get" else name

@@ -16,22 +16,13 @@ import itertools
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import DatasetMutatedError, TransactionOrderError
 from ..core.foreign import RefLike, require_ref
 from ..core.model import DatasetRef
 from ..core.storage_factory import StorageClassFactory
-from ..tools.runner import with_tools
-from ..tools.store_tools import (
-    DEFAULT_LOG_SIZE,
-    Fault,
-    LoggedOperation,
-    StoreTools,
-    make_fault,
-    mutation_error,
-    same_value,
-)
+from ..tools import DEFAULT_LOG_SIZE
 from .bridge import BridgeManager, EphemeralBridge
 from .constraints import Constraints
 from .counts import TICKS, StoreCounts
@@ -41,6 +32,10 @@ from .removal import RemovalMixin
 from .tables import LOCK_FREE_READS, MISSING
 from .transaction import DatastoreTransaction
 from .writing import WritingMixin
+
+# The test tools are imported when a store first turns one on.
+if TYPE_CHECKING:
+    from ..tools.store_tools import Fault, LoggedOperation, StoreTools
 
 _NO_CONSTRAINTS = Constraints()
 _store_numbers = itertools.count(1)
@@ -113,6 +108,8 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
     ) -> None:
         tools = None
         if detect_mutation or log_size or count_gets:
+            from ..tools.store_tools import StoreTools
+
             tools = StoreTools.checked(log_size, detect_mutation, count_gets)
         if name is None:
             name = f"InMemoryDatastore@{next(_store_numbers)}"
@@ -143,6 +140,8 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         # thread-local lookup.
         self._open_transactions = 0
         if tools is not None:
+            from ..tools.runner import with_tools
+
             self._tools = tools
             self.__class__ = with_tools(type(self))
 
@@ -306,6 +305,9 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
 
     def _use_tools(self) -> StoreTools:
         """Return the tools' state, turning this store into one that runs them."""
+        from ..tools.runner import with_tools
+        from ..tools.store_tools import StoreTools
+
         with self._lock:
             tools = self._tools
             if tools is None:
@@ -362,6 +364,8 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         Other methods that use these operations (``remove`` calls ``trash``
         and ``emptyTrash``, ``transfer`` calls ``put``) fail with them.
         """
+        from ..tools.store_tools import make_fault
+
         fault = make_fault(operation, exception, match, times)
         tools = self._use_tools()
         with self._lock:
@@ -382,6 +386,8 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
             return []
         with self._lock:
             entries = list(log)
+        from ..tools.store_tools import LoggedOperation
+
         return [_new_tuple(LoggedOperation, entry) for entry in entries]
 
     def mutations(self) -> list[DatasetMutatedError]:
@@ -394,6 +400,8 @@ class InMemoryDatastore(WritingMixin, ReadingMixin, RemovalMixin, InapplicableMi
         snapshots = None if self._tools is None else self._tools.snapshots
         if not snapshots:
             return []
+        from ..tools.store_tools import mutation_error, same_value
+
         found = []
         with self._lock:
             datasets = self.datasets

@@ -8,15 +8,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 _log = logging.getLogger("pytest_memstore")
 
 
-@attrs.frozen
-class _Undo:
+class _Undo(NamedTuple):
     name: str
     func: Callable[..., Any]
     args: tuple[Any, ...]

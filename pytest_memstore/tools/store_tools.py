@@ -27,18 +27,13 @@ import attrs
 from ..core.difference import first_difference
 from ..core.errors import DatasetMutatedError
 from ..core.foreign import is_ref
+from . import DEFAULT_LOG_SIZE
 
 if TYPE_CHECKING:
     from ..core.foreign import RefLike
     from ..core.model import DatasetId
     from ..datastore.store import InMemoryDatastore
 
-DEFAULT_LOG_SIZE = 0
-"""How many operations a datastore logs unless told otherwise.
-
-Zero (no log): with a log, put and get cost more than 5% over a store
-without one (the docs' performance page has the measurements).
-"""
 
 FAULT_OPERATIONS = ("put", "get", "exists", "trash", "emptyTrash", "forget", "transfer")
 """The operations `InMemoryDatastore.fail_next` can make fail."""
