@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = """
 import json, sys
 before = set(sys.modules)
@@ -19,13 +21,18 @@ added = set(sys.modules) - after_pytest
 print(json.dumps(sorted(added)))
 """
 
+def _run(script: str) -> str:
+    """Run ``script`` in a fresh interpreter; return what it printed."""
+    return subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+
+
 ALLOWED_ROOTS = {"pytest_memstore", "attr", "attrs", "pluggy", "pytest", "_pytest"}
 
 
 def test_importing_the_plugin_adds_only_the_package_and_its_runtime_dependencies() -> None:
-    output = subprocess.run(
-        [sys.executable, "-c", SCRIPT], check=True, capture_output=True, text=True
-    ).stdout
+    output = _run(SCRIPT)
     added = json.loads(output)
     stdlib = set(sys.stdlib_module_names)
     foreign = sorted(
@@ -39,28 +46,9 @@ def test_importing_the_plugin_adds_only_the_package_and_its_runtime_dependencies
 def test_declaring_the_hooks_alone_imports_no_library_module() -> None:
     """What ``-p no:memstore`` still loads: the hook declarations, nothing else of ours."""
     script = SCRIPT.replace("import pytest_memstore.plugin", "import pytest_memstore.declare_hooks")
-    output = subprocess.run(
-        [sys.executable, "-c", script], check=True, capture_output=True, text=True
-    ).stdout
+    output = _run(script)
     ours = sorted(name for name in json.loads(output) if name.startswith("pytest_memstore"))
     assert ours == ["pytest_memstore", "pytest_memstore.declare_hooks", "pytest_memstore.hooks"]
-
-
-def test_importing_the_plugin_leaves_the_datastore_and_helpers_to_first_use() -> None:
-    """A session whose tests use no memstore fixture never pays for importing them."""
-    output = subprocess.run(
-        [sys.executable, "-c", SCRIPT], check=True, capture_output=True, text=True
-    ).stdout
-    added = set(json.loads(output))
-    deferred = {
-        "pytest_memstore.assertions",
-        "pytest_memstore.butler",
-        "pytest_memstore.core.storage",
-        "pytest_memstore.datastore.store",
-        "pytest_memstore.factories",
-        "pytest_memstore.tools.store_tools",
-    }
-    assert sorted(added & deferred) == []
 
 
 STORE_SCRIPT = """
@@ -80,20 +68,38 @@ print(json.dumps(sorted(sys.modules)))
 """
 
 
-def test_a_test_of_puts_and_gets_imports_no_report_tools_or_attrs() -> None:
-    """What a memstore test does without options leaves the report, tools and attrs unimported."""
-    output = subprocess.run(
-        [sys.executable, "-c", STORE_SCRIPT], check=True, capture_output=True, text=True
-    ).stdout
-    loaded = set(json.loads(output))
-    deferred = {
-        "attr",
-        "attrs",
-        "pytest_memstore.report",
-        "pytest_memstore.tools.runner",
-        "pytest_memstore.tools.store_tools",
-    }
-    assert "pytest_memstore.datastore.store" in loaded
+@pytest.mark.parametrize(
+    ("script", "deferred"),
+    [
+        pytest.param(
+            SCRIPT,
+            {
+                "pytest_memstore.assertions",
+                "pytest_memstore.butler",
+                "pytest_memstore.core.storage",
+                "pytest_memstore.datastore.store",
+                "pytest_memstore.factories",
+                "pytest_memstore.tools.store_tools",
+            },
+            id="importing the plugin: no datastore or helpers",
+        ),
+        pytest.param(
+            STORE_SCRIPT,
+            {
+                "attr",
+                "attrs",
+                "pytest_memstore.report",
+                "pytest_memstore.tools.runner",
+                "pytest_memstore.tools.store_tools",
+            },
+            id="puts and gets without options: no report, tools or attrs",
+        ),
+    ],
+)
+def test_what_is_imported_waits_for_first_use(script: str, deferred: set[str]) -> None:
+    """A session pays for importing these only once a test uses them."""
+    loaded = set(json.loads(_run(script)))
+    assert "pytest_memstore.plugin" in loaded
     assert sorted(loaded & deferred) == []
 
 
