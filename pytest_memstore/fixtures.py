@@ -80,22 +80,21 @@ def _markers_of(item: pytest.Item, inherited: dict[int, list[pytest.Mark]]) -> l
     walks every parent again for every test.
     """
     own = [marker for marker in item.own_markers if marker.name == "memstore"]
-    parent = item.parent
-    if parent is None:
-        return own
-    above = inherited.get(id(parent))
-    if above is None:
-        chain = []  # the parents not yet worked out, nearest first
-        node: pytest.Collector | None = parent
-        while node is not None and id(node) not in inherited:
-            chain.append(node)
-            node = node.parent
-        above = [] if node is None else inherited[id(node)]
-        for collector in reversed(chain):
-            mine = [marker for marker in collector.own_markers if marker.name == "memstore"]
-            above = inherited[id(collector)] = mine + above if mine else above
-        above = inherited[id(parent)]
+    above = [] if item.parent is None else _collector_markers(item.parent, inherited)
     return own + above if own else above
+
+
+def _collector_markers(
+    collector: pytest.Collector, inherited: dict[int, list[pytest.Mark]]
+) -> list[pytest.Mark]:
+    """Return the ``memstore`` markers on ``collector`` and its parents, kept in ``inherited``."""
+    found = inherited.get(id(collector))
+    if found is None:
+        parent = collector.parent
+        above = [] if parent is None else _collector_markers(parent, inherited)
+        mine = [marker for marker in collector.own_markers if marker.name == "memstore"]
+        found = inherited[id(collector)] = mine + above if mine else above
+    return found
 
 
 def _check_marker(marker: pytest.Mark, nodeid: str) -> None:

@@ -19,18 +19,12 @@ import pytest
 from . import hooks
 from .fixtures import FailureLogs, SessionFixtures, check_markers
 from .session import ReportRole, SessionState
+from .tools import DEFAULT_LOG_SIZE  # the tools' package alone: no tool module
 
 # What only some sessions need is imported where it is used: the assertion
 # helpers, the storage class entries, the datastore (with the first store).
 if TYPE_CHECKING:
     from .core.storage_factory import StorageClassFactory
-
-DEFAULT_LOG_SIZE = 0
-"""``memstore_log_size``'s default: `pytest_memstore.tools.store_tools.DEFAULT_LOG_SIZE`.
-
-Written out, so that adding the option does not import the tools; a test
-checks that the two agree.
-"""
 
 REPORT_TYPES = ("term", "term-all", "json")
 REPORT_NOT_WRITTEN = pytest.ExitCode.USAGE_ERROR
